@@ -1,0 +1,65 @@
+"""信访+ joint supervision hub: the application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from hub.config import PROJECT_ROOT, flask_config, load_settings
+
+
+def create_app(overrides: dict | None = None, environ: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, plug-ins, blueprints.  Nothing else."""
+    settings = load_settings(environ)
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(flask_config(settings))
+    app.config["HUB_LOCALES"] = ("zh_CN", "en")
+    app.json.ensure_ascii = False
+    if overrides:
+        app.config.update(overrides)
+
+    from hub import extensions
+    from hub.core import web
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.login_manager.init_app(app)
+    extensions.babel.init_app(app, locale_selector=web.select_locale,
+                              timezone_selector=web.select_timezone)
+
+    from agencies import registry
+
+    registry.load(app.config["HUB_AGENCY_PLUGINS"])
+
+    _import_models()
+    web.init_app(app)
+    _register_blueprints(app)
+
+    from hub.cli import hub_cli
+
+    app.cli.add_command(hub_cli)
+    return app
+
+
+def _import_models() -> None:
+    """Make every model known to SQLAlchemy (and so to Alembic)."""
+    import hub.agencies.models
+    import hub.audit.models
+    import hub.auth.models
+    import hub.auth.sessions  # noqa: F401 - registers the session loader
+
+
+def _register_blueprints(app: Flask) -> None:
+    from hub.agencies.views import bp as agencies_bp
+    from hub.audit.views import bp as audit_bp
+    from hub.auth.views import bp as auth_bp
+    from hub.core.views import bp as core_bp
+    from hub.users.views import bp as users_bp
+
+    for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Accounts, sessions, roles, capabilities and visibility."""

@@ -1,0 +1,76 @@
+"""Declaring and enforcing who may use a view.
+
+Each view carries an access rule; ``enforce`` runs before every request and refuses any
+endpoint without one, so a new route cannot be reachable by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from hub.auth.capabilities import Capability, can
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    kind: str  # "public" | "login" | "capability"
+    capabilities: tuple[Capability, ...] = ()
+
+
+def public(view):
+    view.access_rule = AccessRule("public")
+    return view
+
+
+def login_only(view):
+    view.access_rule = AccessRule("login")
+    return view
+
+
+def requires(*capabilities: Capability):
+    def decorator(view):
+        view.access_rule = AccessRule("capability", tuple(capabilities))
+        return view
+
+    return decorator
+
+
+def rule_for(endpoint: str | None) -> AccessRule | None:
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return AccessRule("public")
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+# Pages a user who must change their password can still reach.
+_PASSWORD_CHANGE_ALLOWED = {
+    "auth.change_password",
+    "auth.logout",
+    "auth.extend_session",
+    "core.healthz",
+    "static",
+}
+
+
+def enforce():
+    """before_request: apply the endpoint's rule."""
+    if request.endpoint is None:
+        return None  # 404/405 from routing; the error handler answers
+    rule = rule_for(request.endpoint)
+    if rule is None:
+        current_app.logger.error("endpoint %s has no access rule; refused", request.endpoint)
+        abort(403)
+    if rule.kind == "public":
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ALLOWED:
+        return redirect(url_for("auth.change_password"))
+    if rule.kind == "capability" and not all(can(current_user, c) for c in rule.capabilities):
+        abort(403)
+    return None

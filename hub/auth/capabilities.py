@@ -1,0 +1,48 @@
+"""The one capability table: role → what it may do.
+
+Every view declares what it needs with ``@requires(Capability.X)`` (or ``@public`` /
+``@login_only``); a view with no declaration is refused (see ``hub.auth.access``), and the
+route × role test walks every route against this table.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from hub.auth.roles import Role
+
+
+class Capability(StrEnum):
+    AGENCIES_VIEW = "agencies:view"  # see agency details within visibility
+    AGENCIES_MANAGE = "agencies:manage"  # create, edit, move, deactivate
+    USERS_MANAGE = "users:manage"  # create, edit, disable, reset, end sessions
+    AUDIT_VIEW = "audit:view"  # browse the audit log
+
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(
+        {
+            Capability.AGENCIES_VIEW,
+            Capability.AGENCIES_MANAGE,
+            Capability.USERS_MANAGE,
+            Capability.AUDIT_VIEW,
+        }
+    ),
+    Role.SECRETARIAT: frozenset({Capability.AGENCIES_VIEW}),
+    Role.LIAISON: frozenset({Capability.AGENCIES_VIEW}),
+    Role.LEADER: frozenset({Capability.AGENCIES_VIEW}),
+    Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW}),
+}
+
+
+def capabilities_of(user) -> frozenset[Capability]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    caps: set[Capability] = set()
+    for role in user.roles:
+        caps |= ROLE_CAPABILITIES.get(role, frozenset())
+    return frozenset(caps)
+
+
+def can(user, capability: Capability) -> bool:
+    return capability in capabilities_of(user)

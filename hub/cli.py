@@ -1,0 +1,84 @@
+"""``flask --app wsgi hub ...`` commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from hub.extensions import db
+
+hub_cli = click.Group("hub", help="信访+ joint supervision hub commands.")
+
+
+@hub_cli.command("demo")
+def demo_command():
+    """Load the demo prefecture and accounts (idempotent)."""
+    from hub.demo import ACCOUNTS, load_demo
+
+    result = load_demo()
+    db.session.commit()
+    click.echo(f"demo data: {result['agencies']} agencies and {result['users']} accounts created")
+    if result["users"]:
+        click.echo("accounts: " + ", ".join(a[0] for a in ACCOUNTS))
+        if result["generated"]:
+            click.echo(f"password (shown once): {result['password']}")
+            click.echo(f"also written to {result['credentials_file']} (mode 0600)")
+        else:
+            click.echo("password: the value of HUB_DEMO_PASSWORD")
+
+
+@hub_cli.command("create-admin")
+@click.option("--username", prompt=True)
+@click.option("--name", "display_name", prompt="Display name")
+@click.option("--agency", "agency_code", prompt="Agency code",
+              help="Code of the agency the admin belongs to (created as 信访局 if missing).")
+@click.password_option()
+def create_admin(username, display_name, agency_code, password):
+    """Create the first administrator on a real installation."""
+    from hub.agencies.models import Agency
+    from hub.agencies.services import create_agency
+    from hub.auth.roles import Role
+    from hub.auth.services import create_user
+    from hub.core.errors import ServiceError
+
+    agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+    try:
+        if agency is None:
+            agency = create_agency(None, code=agency_code, name="信访局",
+                                   kind="petition_bureau", level="prefecture", parent=None)
+        user = create_user(None, username=username, display_name=display_name, agency=agency,
+                           roles={Role.ADMIN}, password=password, must_change_password=False)
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"administrator {user.username} created")
+
+
+audit_cli = click.Group("audit", help="The tamper-evident audit log.")
+hub_cli.add_command(audit_cli)
+
+
+@audit_cli.command("verify")
+@click.option("--store/--no-store", default=True, help="Keep the result for the audit page.")
+def audit_verify(store):
+    """Check the hash chain; print OK or the first broken event and why."""
+    from hub.audit.services import verify_and_store, verify_chain
+
+    result = verify_and_store() if store else verify_chain()
+    db.session.commit()
+    click.echo(result.line())
+    sys.exit(0 if result.ok else 1)
+
+
+@hub_cli.command("check")
+def check():
+    """Check configuration, database and Redis; exit non-zero on a problem."""
+    from hub.core.redis import redis_ok
+
+    click.echo(f"database: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}: ok")
+    click.echo("redis: " + ("ok" if redis_ok() else "unavailable"))

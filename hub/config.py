@@ -1,0 +1,206 @@
+"""Configuration from the environment (and an optional ``instance/hub.env``).
+
+Every setting is read and checked once at start-up; a bad value stops the process with one
+line saying what is wrong (``ConfigError``), never a traceback from deep inside a request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+# Agency plug-ins enabled by default.  The hub imports these modules by the names listed
+# here (configuration), never by writing an import of a plug-in in its own code.
+DEFAULT_AGENCY_PLUGINS = (
+    "agencies.petition",
+    "agencies.discipline",
+    "agencies.inspection",
+    "agencies.organization",
+    "agencies.political_legal",
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    demo_password: str | None
+    port: int
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_sender: str | None
+    smtp_tls: bool
+    secure_cookies: bool
+    agency_plugins: tuple[str, ...]
+    instance_path: Path
+
+
+def _int(env: dict, name: str, default: int, low: int = 1, high: int = 65535) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: dict, name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _check_database_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"HUB_DATABASE_URL is not a database URL: {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"HUB_DATABASE_URL must use sqlite or postgresql, got {backend!r}"
+        )
+    if backend == "postgresql" and parsed.drivername not in (
+        "postgresql", "postgresql+psycopg"
+    ):
+        raise ConfigError("HUB_DATABASE_URL for PostgreSQL must use the psycopg driver")
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def _secret_key(instance: Path, env: dict) -> str:
+    given = env.get("HUB_SECRET_KEY")
+    if given:
+        if len(given) < 32:
+            raise ConfigError("HUB_SECRET_KEY must be at least 32 characters long")
+        return given
+    path = instance / "secret_key"
+    if path.exists():
+        value = path.read_text().strip()
+        if len(value) < 32:
+            raise ConfigError(f"{path.name} in the instance folder is too short; delete it")
+        return value
+    value = secrets.token_urlsafe(48)
+    instance.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def load_settings(environ: dict | None = None) -> Settings:
+    """Read settings: process environment first, then ``instance/hub.env``."""
+    environ = dict(os.environ if environ is None else environ)
+    instance = Path(environ.get("HUB_INSTANCE_PATH") or DEFAULT_INSTANCE)
+    env_file = instance / "hub.env"
+    env: dict = {}
+    if env_file.exists():
+        env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    env.update(environ)
+
+    database_url = env.get("HUB_DATABASE_URL") or f"sqlite:///{instance / 'hub.db'}"
+    database_url = _check_database_url(database_url)
+    redis_url = env.get("HUB_REDIS_URL") or None
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"HUB_REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}")
+    demo_password = env.get("HUB_DEMO_PASSWORD") or None
+    if demo_password:
+        from hub.auth.passwords import password_problems
+
+        problems = password_problems(demo_password)
+        if problems:
+            raise ConfigError("HUB_DEMO_PASSWORD is too weak: " + "; ".join(problems))
+    plugins_raw = env.get("HUB_AGENCY_PLUGINS")
+    plugins = (
+        tuple(p.strip() for p in plugins_raw.split(",") if p.strip())
+        if plugins_raw
+        else DEFAULT_AGENCY_PLUGINS
+    )
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=_secret_key(instance, env),
+        demo_password=demo_password,
+        port=_int(env, "HUB_PORT", 5000),
+        smtp_host=env.get("HUB_SMTP_HOST") or None,
+        smtp_port=_int(env, "HUB_SMTP_PORT", 25),
+        smtp_user=env.get("HUB_SMTP_USER") or None,
+        smtp_password=env.get("HUB_SMTP_PASSWORD") or None,
+        smtp_sender=env.get("HUB_SMTP_SENDER") or None,
+        smtp_tls=_bool(env, "HUB_SMTP_TLS", False),
+        secure_cookies=_bool(env, "HUB_SECURE_COOKIES", False),
+        agency_plugins=plugins,
+        instance_path=instance,
+    )
+
+
+def flask_config(settings: Settings) -> dict:
+    """The Flask config mapping built from checked settings."""
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "SQLALCHEMY_DATABASE_URI": settings.database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(settings.database_url),
+        "HUB_REDIS_URL": settings.redis_url,
+        "HUB_DEMO_PASSWORD": settings.demo_password,
+        "HUB_PORT": settings.port,
+        "HUB_AGENCY_PLUGINS": settings.agency_plugins,
+        "HUB_SMTP": {
+            "host": settings.smtp_host,
+            "port": settings.smtp_port,
+            "user": settings.smtp_user,
+            "password": settings.smtp_password,
+            "sender": settings.smtp_sender,
+            "tls": settings.smtp_tls,
+        },
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        "SESSION_COOKIE_NAME": "hub_session",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "hub" / "translations"),
+        # 等保三级 session rules
+        "HUB_IDLE_TIMEOUT_SECONDS": 30 * 60,
+        "HUB_IDLE_WARNING_SECONDS": 2 * 60,
+        "HUB_SESSION_MAX_SECONDS": 12 * 3600,
+        "HUB_LOCKOUT_FAILURES": 5,
+        "HUB_LOCKOUT_SECONDS": 15 * 60,
+        "HUB_ADDRESS_FAILURE_LIMIT": 20,
+        "HUB_ADDRESS_WINDOW_SECONDS": 15 * 60,
+        "HUB_ARGON2": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2},
+        "HUB_AUDIT_VERIFY_HOUR": 2,  # nightly, local time
+    }
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}

@@ -1,0 +1,25 @@
+"""Small helpers for forms and redirects."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import url_for
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """Only same-site paths are followed after login or a switch (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+            return target
+    return default or url_for("core.home")
+
+
+def apply_service_error(form, error) -> None:
+    """Attach a ServiceError to its field (or to the form) so the error summary shows it."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+    else:
+        form.form_errors.append(error.message)

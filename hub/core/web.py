@@ -1,0 +1,162 @@
+"""Request plumbing shared by every page: locale, access, headers, errors, template helpers."""
+
+from __future__ import annotations
+
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from hub.auth import access
+from hub.auth.capabilities import Capability, can
+from hub.extensions import db, login_manager
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+SESSION_END_MESSAGES = {
+    "idle": _l("您已超过 30 分钟没有操作，为安全起见已退出登录，请重新登录"),
+    "expired": _l("登录已超过 12 小时，请重新登录"),
+    "password_changed": _l("密码已修改，请使用新密码登录"),
+    "password_reset": _l("管理员已重置您的密码，请使用新密码登录"),
+    "disabled": _l("该账号已停用，请联系系统管理员"),
+    "ended_by_admin": _l("管理员已结束您的会话，请重新登录"),
+    "access_changed": _l("您的角色或所属单位已变更，请重新登录"),
+}
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in current_app.config["HUB_LOCALES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _unauthorized():
+    reason = g.get("session_end_reason")
+    if reason in SESSION_END_MESSAGES:
+        flash(str(SESSION_END_MESSAGES[reason]), "warning")
+    elif request.endpoint != "core.home":
+        flash(_("请先登录"), "info")
+    if wants_json():
+        return jsonify(error="authentication required"), 401
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request"):
+        resp = current_app.response_class(status=204)
+        resp.headers["HX-Redirect"] = target
+        return resp
+    return redirect(target)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static":
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _render_error(code: int, message: str | None = None):
+    titles = {
+        400: _("请求有误"),
+        403: _("没有权限"),
+        404: _("页面不存在"),
+        405: _("不支持的请求方式"),
+        429: _("请求过于频繁"),
+        500: _("系统内部错误"),
+    }
+    texts = {
+        400: _("提交的内容无法处理，请返回后重试。"),
+        403: _("您的角色无权使用此功能。如确有需要，请联系系统管理员。"),
+        404: _("您访问的页面不存在，或您无权查看。"),
+        405: _("该地址不支持此请求方式。"),
+        429: _("操作过于频繁，请稍后再试。"),
+        500: _("系统出现错误，已记录。请稍后再试；如持续出现，请联系系统管理员。"),
+    }
+    title = titles.get(code, _("出错了"))
+    text = message or texts.get(code, "")
+    if wants_json():
+        return jsonify(error=title, detail=text, status=code), code
+    return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
+def _handle_http(exc: HTTPException):
+    if exc.code is None or exc.code < 400:
+        return exc
+    return _render_error(exc.code)
+
+
+def _handle_csrf(exc: CSRFError):
+    return _render_error(400, _("表单已失效（安全校验未通过），请刷新页面后重新提交。"))
+
+
+def _handle_500(exc):
+    db.session.rollback()
+    current_app.logger.exception("unhandled error on %s", request.path)
+    return _render_error(500)
+
+
+def _template_context() -> dict:
+    user = current_user if current_user.is_authenticated else None
+    deadline = None
+    if user is not None and user.current_session is not None:
+        from hub.auth.sessions import idle_deadline
+
+        deadline = idle_deadline(user.current_session)
+    return {
+        "Capability": Capability,
+        "can": lambda cap: can(user, cap),
+        "session_deadline": deadline,
+        "idle_warning_seconds": current_app.config["HUB_IDLE_WARNING_SECONDS"],
+    }
+
+
+def local_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def init_app(app: Flask) -> None:
+    login_manager.unauthorized_handler(_unauthorized)
+    login_manager.session_protection = None  # sessions are server-side rows (hub.auth.sessions)
+    app.before_request(access.enforce)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(500, _handle_500)
+    app.context_processor(_template_context)
+    app.jinja_env.filters["local_dt"] = local_dt
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -1,0 +1,1 @@
+"""Administering user accounts (admin only)."""

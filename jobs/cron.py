@@ -1,0 +1,109 @@
+"""``python -m jobs.cron``: the single periodic-job process.
+
+Each periodic job is declared as data with a function that asks the database whether it
+is due now.  A missed or doubled tick is harmless: what is due is computed from the
+database, and each run is enqueued under an id naming its period (one job per period).
+Run exactly one of these processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hub.config import ConfigError
+
+log = logging.getLogger("hub.cron")
+
+TICK_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    func: Callable
+    due: Callable[[datetime], str | None]  # local now → period key when due, else None
+
+
+def audit_verify_due(now_local: datetime) -> str | None:
+    """Due once a day after the configured hour, unless a run already happened since."""
+    from flask import current_app
+
+    from hub.audit.services import last_verification
+
+    hour = current_app.config["HUB_AUDIT_VERIFY_HOUR"]
+    start = now_local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if now_local < start:
+        start -= timedelta(days=1)
+    last = last_verification()
+    if last is not None and last.ran_at >= start:
+        return None
+    return start.date().isoformat()
+
+
+def periodic_jobs() -> list[Periodic]:
+    from jobs.audit import verify_audit_chain
+
+    return [Periodic("audit-verify", verify_audit_chain, audit_verify_due)]
+
+
+def tick(now_local: datetime) -> list[str]:
+    """Enqueue every periodic job that is due; returns the job ids enqueued."""
+    from hub.extensions import db
+    from jobs.queues import enqueue_once
+
+    enqueued = []
+    for job in periodic_jobs():
+        try:
+            key = job.due(now_local)
+        finally:
+            db.session.rollback()
+        if key is None:
+            continue
+        job_id = f"periodic:{job.name}:{key}"
+        if enqueue_once(job.func, job_id):
+            enqueued.append(job_id)
+    return enqueued
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s cron %(levelname)s %(message)s")
+    from jobs.context import worker_app
+
+    try:
+        app = worker_app()
+    except ConfigError as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return 2
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    tz = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    log.info("periodic-job process started")
+    while not stopping:
+        with app.app_context():
+            try:
+                for job_id in tick(datetime.now(tz)):
+                    log.info("enqueued %s", job_id)
+            except Exception:
+                log.exception("periodic tick failed; will retry")
+        for _ in range(TICK_SECONDS * 10):
+            if stopping:
+                break
+            time.sleep(0.1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""``python -m jobs.worker``: one RQ worker (with the scheduler) for the hub's queues."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from rq import Worker
+
+from hub.config import ConfigError
+from jobs.context import worker_app
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    try:
+        app = worker_app()
+    except ConfigError as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return 2
+    from hub.core.redis import get_redis
+    from jobs.queues import DEFAULT
+
+    with app.app_context():
+        worker = Worker([DEFAULT], connection=get_redis())
+        worker.work(with_scheduler=True, logging_level="INFO")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
