@@ -9,8 +9,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import select
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from hub import create_app
 from hub.core.services import start_redis, stop_tree
@@ -126,9 +128,17 @@ def databases(backend, workdir, postgres, redis_url):
     return Databases(backend, workdir, postgres, redis_url)
 
 
+def _fresh_g(sender, **_extra):
+    # Tests keep one app context pushed (to roll back), and Flask reuses it for each test
+    # request; in production every request gets a new one.  Start each request with an
+    # empty ``g`` as production does (Flask-Login caches the user there).
+    g.__dict__.clear()
+
+
 @pytest.fixture(scope="session")
 def app(databases, workdir, redis_url):
     app = build_app(workdir, databases.fresh(), redis_url)
+    request_started.connect(_fresh_g, app)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -141,6 +151,7 @@ def make_app(databases, workdir, redis_url):
 
     def factory(redis=True, **overrides):
         new = build_app(workdir, databases.fresh(), redis_url if redis else None, **overrides)
+        request_started.connect(_fresh_g, new)
         made.append(new)
         return new
 
@@ -160,8 +171,10 @@ def _transaction(request, app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        # A plain session bound to this connection (Flask-SQLAlchemy's own Session would
+        # pick the engine again and escape the transaction).
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         )
         try:
             yield

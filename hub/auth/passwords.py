@@ -7,10 +7,18 @@ import string
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
-from flask_babel import gettext as _
+from flask import current_app, has_request_context
+from flask_babel import gettext
 
 MIN_LENGTH = 8
+
+
+def _(message: str, **variables) -> str:
+    """Translated inside the app; plain Chinese when checking configuration before it."""
+    if has_request_context():
+        return gettext(message, **variables)
+    return message % variables if variables else message
+
 _SYMBOLS = set(string.punctuation + " ")
 
 
