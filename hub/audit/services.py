@@ -143,11 +143,19 @@ class VerifyResult:
 def verify_chain(batch: int = 2000) -> VerifyResult:
     """Walk the chain in order with flat memory; report the first break and why."""
     key = _chain_key()
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    events = db.session.scalars(stmt)
+    try:
+        return _walk(events, key)
+    finally:
+        events.close()  # a server-side cursor on PostgreSQL
+
+
+def _walk(events, key: bytes) -> VerifyResult:
     expected_prev = GENESIS
     prev_seq = 0
     checked = 0
-    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    for event in db.session.scalars(stmt):
+    for event in events:
         if compute_hash(event, key) != event.hash:
             return VerifyResult(
                 False, checked, event.seq, "edited",

@@ -36,4 +36,4 @@ class UserFilterForm(FlaskForm):
 
     q = StringField(_l("用户名或姓名"), validators=[Optional(), Length(max=64)])
     role = SelectField(_l("角色"), choices=[("", _l("全部"))] + [(r.value, v) for r, v in ROLE_LABELS.items()])
-    status = SelectField(_l("状态"), choices=[("", _l("全部")), ("active", _l("启用")), ("disabled", _l("停用"))])
+    status = SelectField(_l("状态"), choices=[("", _l("全部")), ("active", _l("启用")), ("disabled", _l("已停用"))])

@@ -1,0 +1,194 @@
+"""The route × role matrix, 404 for invisible objects, CSRF and security headers."""
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.audit.models import AuditEvent
+
+from hub.auth.access import rule_for
+from hub.auth.capabilities import ROLE_CAPABILITIES, Capability
+from hub.auth.roles import Role
+from hub.extensions import db
+from tests.conftest import agency_coded, login, user_named
+
+ROLE_USERS = {
+    Role.ADMIN: "admin",
+    Role.SECRETARIAT: "secretariat",
+    Role.LIAISON: "liaison.jiwei",
+    Role.LEADER: "leader.mangshi",
+    Role.AUDITOR: "auditor",
+}
+
+
+def _routes(app):
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((rule, method))
+    return out
+
+
+def test_every_route_declares_an_access_rule(app):
+    with app.test_request_context():
+        missing = [r.endpoint for r, _m in _routes(app) if rule_for(r.endpoint) is None]
+    assert missing == [], f"routes without an access rule: {missing}"
+
+
+def test_a_route_without_a_rule_is_refused(make_app):
+    extra = make_app()
+
+    @extra.get("/undeclared")
+    def undeclared():
+        return "should never be served"
+
+    with extra.test_request_context():
+        assert rule_for("undeclared") is None
+    client = extra.test_client()
+    login(client, "admin")
+    assert client.get("/undeclared").status_code == 403
+
+
+def _url_for(rule, username):
+    """Fill URL parameters with objects the acting user may see (their own agency, and a
+    target user that is not the actor)."""
+    values = {}
+    for arg in rule.arguments:
+        if arg == "agency_id":
+            values[arg] = user_named(username).agency_id if username else 1
+        elif arg == "user_id":
+            values[arg] = user_named("liaison.xinfang").id
+        elif arg == "event_id":
+            values[arg] = db.session.scalar(select(func.max(AuditEvent.id)))
+        else:
+            raise AssertionError(f"no sample value for URL parameter {arg!r} in {rule.rule}")
+    return rule.build(values)[1]
+
+
+def _expected_allowed(rule_obj, role):
+    if rule_obj.kind in ("public", "login"):
+        return True
+    return all(c in ROLE_CAPABILITIES[role] for c in rule_obj.capabilities)
+
+
+MATRIX = [(role, name) for role, name in ROLE_USERS.items()] + [(None, None)]
+
+
+@pytest.mark.parametrize(("role", "username"), MATRIX, ids=[r or "anonymous" for r, _ in MATRIX])
+def test_route_role_matrix(app, role, username):
+    failures = []
+    for rule, method in _routes(app):
+        client = app.test_client()
+        if username:
+            login(client, username)
+        with app.test_request_context():
+            access = rule_for(rule.endpoint)
+        url = _url_for(rule, username)
+        resp = client.open(url, method=method)
+        status = resp.status_code
+        location = resp.headers.get("Location", "")
+        if access.kind == "public":
+            ok = status in (200, 302)
+        elif username is None:
+            ok = status == 302 and location.startswith("/login")
+        elif _expected_allowed(access, role):
+            logged_out = location.startswith("/login") and rule.endpoint != "auth.logout"
+            ok = status in (200, 302) and not logged_out
+        else:
+            ok = status == 403
+        if not ok:
+            failures.append(f"{method} {url} as {username}: {status} {location}")
+        db.session.rollback()
+    assert failures == []
+
+
+def test_capability_table_covers_every_role():
+    assert set(ROLE_CAPABILITIES) == set(Role)
+    used = {c for caps in ROLE_CAPABILITIES.values() for c in caps}
+    assert used == set(Capability)
+
+
+def test_invisible_agency_answers_404_not_403(login_as):
+    client = login_as("liaison.jiwei")  # 德宏州纪委监委
+    foreign = agency_coded("dh.xfj")
+    own_child = agency_coded("mangshi.jw")
+    assert client.get(f"/agencies/{foreign.id}").status_code == 404
+    assert client.get(f"/agencies/{own_child.id}").status_code == 200
+    assert client.get("/agencies/999999").status_code == 404
+    listing = client.get("/agencies").get_data(as_text=True)
+    assert "芒市纪委监委" in listing and "德宏州信访局" not in listing
+
+
+def test_colleague_list_on_agency_page_is_scoped(login_as):
+    client = login_as("leader.mangshi")  # 芒市信访局
+    page = client.get(f"/agencies/{agency_coded('mangshi.xfj').id}").get_data(as_text=True)
+    assert "芒市领导" in page
+    parent = client.get(f"/agencies/{agency_coded('dh.xfj').id}").get_data(as_text=True)
+    assert "联席办 李文" not in parent  # members of other agencies are not listed
+
+
+def test_missing_csrf_token_is_refused_in_chinese(app, login_as):
+    client = login_as("secretariat")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        resp = client.post("/logout")
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert resp.status_code == 400
+    assert "安全校验未通过" in resp.get_data(as_text=True)
+    assert client.get("/").status_code == 200  # still logged in
+
+
+def test_login_form_needs_csrf_too(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        resp = client.post("/login", data={"username": "admin", "password": "x"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert resp.status_code == 400
+
+
+def test_security_headers_and_cookie_flags(client):
+    resp = client.post("/login", data={"username": "secretariat", "password": "Demo-Pass-2026"})
+    cookie = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in page.get_data(as_text=True)  # no inline script
+
+
+def test_error_pages_are_chinese_and_leak_nothing(login_as):
+    client = login_as("liaison.jiwei")
+    not_found = client.get("/no/such/page")
+    assert not_found.status_code == 404 and "页面不存在" in not_found.get_data(as_text=True)
+    forbidden = client.get("/audit")
+    body = forbidden.get_data(as_text=True)
+    assert forbidden.status_code == 403 and "没有权限" in body
+    assert "Traceback" not in body and "werkzeug" not in body.lower()
+
+
+def test_internal_error_page(make_app):
+    extra = make_app()
+    from hub.auth.access import public
+
+    @extra.get("/boom")
+    @public
+    def boom():
+        raise RuntimeError("secret detail")
+
+    extra.config["PROPAGATE_EXCEPTIONS"] = False
+    resp = extra.test_client().get("/boom")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 500 and "系统内部错误" in body and "secret detail" not in body
+
+
+def test_auditor_cannot_change_anything(login_as):
+    client = login_as("auditor")
+    target = user_named("liaison.xinfang")
+    assert client.post(f"/admin/users/{target.id}/disable").status_code == 403
+    assert client.post(f"/admin/agencies/{target.agency_id}/deactivate").status_code == 403
+    assert db.session.scalar(select(type(target).active).where(type(target).id == target.id))
