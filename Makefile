@@ -21,7 +21,7 @@ $(VENDOR)/.installed: package.json package-lock.json
 	touch $@
 
 hub/translations/en/LC_MESSAGES/messages.mo: hub/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d hub/translations
+	$(BIN)/pybabel compile --statistics -d hub/translations
 
 run: setup
 	$(BIN)/python -m hub.runner

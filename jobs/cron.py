@@ -66,7 +66,7 @@ def tick(now_local: datetime) -> list[str]:
             db.session.rollback()
         if key is None:
             continue
-        job_id = f"periodic:{job.name}:{key}"
+        job_id = f"periodic-{job.name}-{key}"  # RQ ids: letters, digits, - and _
         if enqueue_once(job.func, job_id):
             enqueued.append(job_id)
     return enqueued

@@ -47,10 +47,12 @@ def login():
 @bp.post("/logout")
 @login_only
 def logout():
+    locale = current_user.locale
     services.logout(current_user)
     db.session.commit()
     logout_user()
     session.clear()
+    session["locale"] = locale  # the login page stays in the language the user chose
     flash(_("您已安全退出"), "info")
     return redirect(url_for("auth.login"))
 

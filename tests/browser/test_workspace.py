@@ -1,0 +1,76 @@
+"""A real Chromium (Debian's package, driven by Playwright): log in, see 我的工作台, switch
+language, log out."""
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium() -> str:
+    path = os.environ.get("HUB_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing (Debian: apt-get install chromium)")
+        pytest.skip("Chromium is not installed")
+    return path
+
+
+@pytest.fixture
+def live_server(make_app):
+    app = make_app()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=_chromium(), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        browser.close()
+        assert errors == [], f"JavaScript errors: {errors}"
+
+
+def test_login_workspace_language_logout(live_server, page):
+    page.goto(f"{live_server}/")
+    assert "/login" in page.url
+    page.get_by_label("用户名").fill("secretariat")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server}/")
+    assert page.get_by_role("heading", name="我的工作台").is_visible()
+    assert page.get_by_test_id("username").inner_text() == "secretariat"
+    # The session deadline is on the page for the idle-timeout warning.
+    assert page.locator("body").get_attribute("data-session-deadline")
+
+    page.get_by_test_id("switch-locale").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="My workspace").is_visible()
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
+    assert page.get_by_role("heading", name="Log in").is_visible()
+    page.goto(f"{live_server}/")
+    assert "/login" in page.url
