@@ -4,7 +4,6 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.audit.models import AuditEvent
-
 from hub.auth.access import rule_for
 from hub.auth.capabilities import ROLE_CAPABILITIES, Capability
 from hub.auth.roles import Role
