@@ -21,6 +21,11 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> Fl
     app.json.ensure_ascii = False
     if overrides:
         app.config.update(overrides)
+    if app.config["HUB_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["HUB_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from hub import extensions
     from hub.core import web

@@ -45,6 +45,7 @@ class Settings:
     smtp_sender: str | None
     smtp_tls: bool
     secure_cookies: bool
+    proxy_hops: int
     agency_plugins: tuple[str, ...]
     instance_path: Path
 
@@ -156,6 +157,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         smtp_sender=env.get("HUB_SMTP_SENDER") or None,
         smtp_tls=_bool(env, "HUB_SMTP_TLS", False),
         secure_cookies=_bool(env, "HUB_SECURE_COOKIES", False),
+        proxy_hops=_int(env, "HUB_PROXY_HOPS", 0, low=0, high=5),
         agency_plugins=plugins,
         instance_path=instance,
     )
@@ -182,6 +184,9 @@ def flask_config(settings: Settings) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are trusted, so
+        # the audit log records the real client address.
+        "HUB_PROXY_HOPS": settings.proxy_hops,
         "SESSION_COOKIE_NAME": "hub_session",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "BABEL_DEFAULT_LOCALE": "zh_CN",

@@ -74,3 +74,34 @@ def test_login_workspace_language_logout(live_server, page):
     assert page.get_by_role("heading", name="Log in").is_visible()
     page.goto(f"{live_server}/")
     assert "/login" in page.url
+
+
+@pytest.fixture
+def short_idle_server(make_app):
+    app = make_app(HUB_IDLE_TIMEOUT_SECONDS=6, HUB_IDLE_WARNING_SECONDS=5)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_idle_warning_offers_one_click_extension(short_idle_server, page):
+    base = short_idle_server
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill("auditor")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+    dialog = page.locator("#session-warning")
+    dialog.wait_for(state="visible", timeout=5000)
+    assert "即将自动退出" in dialog.inner_text()
+    page.get_by_role("button", name="继续使用（延长会话）").click()
+    dialog.wait_for(state="hidden", timeout=3000)
+    # The extension reached the server: the session is still alive past the first deadline.
+    page.wait_for_timeout(2500)
+    page.goto(f"{base}/account")
+    assert page.url.endswith("/account")
+    # Without another extension the page leaves for the login screen when time runs out.
+    page.wait_for_url("**/login**", timeout=12000)
