@@ -53,10 +53,11 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> Fl
 
 def _import_models() -> None:
     """Make every model known to SQLAlchemy (and so to Alembic)."""
-    import hub.agencies.models
-    import hub.audit.models
-    import hub.auth.models
+    import hub.agencies.models  # noqa: F401
+    import hub.audit.models  # noqa: F401
+    import hub.auth.models  # noqa: F401
     import hub.auth.sessions  # noqa: F401 - registers the session loader
+    import hub.deadlines.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -64,7 +65,8 @@ def _register_blueprints(app: Flask) -> None:
     from hub.audit.views import bp as audit_bp
     from hub.auth.views import bp as auth_bp
     from hub.core.views import bp as core_bp
+    from hub.deadlines.views import bp as calendar_bp
     from hub.users.views import bp as users_bp
 
-    for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp):
+    for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp):
         app.register_blueprint(bp)

@@ -82,3 +82,50 @@ def check():
 
     click.echo(f"database: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}: ok")
     click.echo("redis: " + ("ok" if redis_ok() else "unavailable"))
+
+
+@hub_cli.command("deadline")
+@click.argument("start", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("days", type=click.IntRange(1, 3650))
+@click.argument("unit", type=click.Choice(["calendar", "working"]))
+def deadline_command(start, days, unit):
+    """Print the due date of a period of DAYS counted from START (check the calendar)."""
+    from hub.deadlines.services import compute_due
+
+    due = compute_due(start.date(), days, unit)
+    suffix = "  暂定 (provisional: that year's holiday schedule is not loaded)" if due.provisional else ""
+    click.echo(f"{due.on.isoformat()}{suffix}")
+
+
+calendar_cli = click.Group("calendar", help="The holiday calendar (节假日与调休).")
+hub_cli.add_command(calendar_cli)
+
+
+@calendar_cli.command("seed")
+def calendar_seed():
+    """Load every year the chinesecalendar package knows that is not loaded yet."""
+    from hub.deadlines.calendar import seed_from_package
+
+    added = seed_from_package()
+    db.session.commit()
+    click.echo(f"calendar years added: {', '.join(map(str, added)) or 'none'}")
+
+
+@calendar_cli.command("load")
+@click.argument("year", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def calendar_load(year, path):
+    """Load YEAR's schedule from a file of lines: YYYY-MM-DD,holiday|workday,name."""
+    from hub.core.errors import ServiceError
+    from hub.deadlines.calendar import load_year, parse_year_file
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            days = parse_year_file(fh.read(), year)
+        recomputed = load_year(None, year, days)
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"{year}: {len(days)} days loaded; {recomputed} provisional deadlines recomputed")

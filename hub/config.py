@@ -46,6 +46,9 @@ class Settings:
     smtp_tls: bool
     secure_cookies: bool
     proxy_hops: int
+    end_on_workday: bool
+    yellow_remaining: float
+    no_progress: float
     agency_plugins: tuple[str, ...]
     instance_path: Path
 
@@ -60,6 +63,19 @@ def _int(env: dict, name: str, default: int, low: int = 1, high: int = 65535) ->
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _fraction(env: dict, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a fraction such as 0.33, got {raw!r}") from None
+    if not 0 < value < 1:
+        raise ConfigError(f"{name} must be between 0 and 1, got {value}")
     return value
 
 
@@ -158,6 +174,9 @@ def load_settings(environ: dict | None = None) -> Settings:
         smtp_tls=_bool(env, "HUB_SMTP_TLS", False),
         secure_cookies=_bool(env, "HUB_SECURE_COOKIES", False),
         proxy_hops=_int(env, "HUB_PROXY_HOPS", 0, low=0, high=5),
+        end_on_workday=_bool(env, "HUB_END_ON_WORKDAY", True),
+        yellow_remaining=_fraction(env, "HUB_YELLOW_REMAINING_FRACTION", 1 / 3),
+        no_progress=_fraction(env, "HUB_NO_PROGRESS_FRACTION", 1 / 2),
         agency_plugins=plugins,
         instance_path=instance,
     )
@@ -202,6 +221,10 @@ def flask_config(settings: Settings) -> dict:
         "HUB_ADDRESS_WINDOW_SECONDS": 15 * 60,
         "HUB_ARGON2": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2},
         "HUB_AUDIT_VERIFY_HOUR": 2,  # nightly, local time
+        # Deadline rules (DESIGN §5): the end-on-a-non-working-day rule and 红黄绿 thresholds.
+        "HUB_END_ON_WORKDAY": settings.end_on_workday,
+        "HUB_YELLOW_REMAINING_FRACTION": settings.yellow_remaining,
+        "HUB_NO_PROGRESS_FRACTION": settings.no_progress,
     }
 
 

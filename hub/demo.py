@@ -144,6 +144,9 @@ def build_accounts(password: str) -> list[User]:
 
 def load_demo() -> dict:
     """Create whatever of the demo data is missing; audit each creation as the system."""
+    from hub.deadlines.calendar import seed_from_package
+
+    seed_from_package()
     agencies = build_agencies()
     for agency in agencies:
         record_change(None, "agencies.created", agency, None)

@@ -31,6 +31,10 @@ def _prepare(settings) -> dict:
     app = checked_app()
     with app.app_context():
         upgrade()
+        from hub.deadlines.calendar import seed_from_package
+
+        seed_from_package()
+        db.session.commit()
         info = {"loaded": False}
         if not db.session.scalar(select(func.count()).select_from(User)):
             info.update(load_demo())

@@ -58,6 +58,8 @@ def _url_for(rule, username):
             values[arg] = user_named(username).agency_id if username else 1
         elif arg == "user_id":
             values[arg] = user_named("liaison.xinfang").id
+        elif arg == "year":
+            values[arg] = 2026
         elif arg == "event_id":
             values[arg] = db.session.scalar(select(func.max(AuditEvent.id)))
         else:

@@ -17,6 +17,7 @@ class Capability(StrEnum):
     AGENCIES_MANAGE = "agencies:manage"  # create, edit, move, deactivate
     USERS_MANAGE = "users:manage"  # create, edit, disable, reset, end sessions
     AUDIT_VIEW = "audit:view"  # browse the audit log
+    CALENDAR_MANAGE = "calendar:manage"  # holiday calendar (节假日与调休)
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -26,6 +27,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.AGENCIES_MANAGE,
             Capability.USERS_MANAGE,
             Capability.AUDIT_VIEW,
+            Capability.CALENDAR_MANAGE,
         }
     ),
     Role.SECRETARIAT: frozenset({Capability.AGENCIES_VIEW}),

@@ -137,7 +137,14 @@ def _template_context() -> dict:
         from hub.auth.sessions import idle_deadline
 
         deadline = idle_deadline(user.current_session)
+    missing_year = None
+    if user is not None and can(user, Capability.CALENDAR_MANAGE):
+        from hub.deadlines.calendar import missing_next_year
+        from hub.deadlines.services import local_today
+
+        missing_year = missing_next_year(local_today())
     return {
+        "calendar_missing_year": missing_year,
         "Capability": Capability,
         "can": lambda cap: can(user, cap),
         "session_deadline": deadline,
