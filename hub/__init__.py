@@ -57,7 +57,10 @@ def _import_models() -> None:
     import hub.audit.models  # noqa: F401
     import hub.auth.models  # noqa: F401
     import hub.auth.sessions  # noqa: F401 - registers the session loader
+    import hub.cases.models  # noqa: F401
+    import hub.cases.permissions  # noqa: F401 - registers the case visibility rule
     import hub.deadlines.models  # noqa: F401
+    import hub.notifications.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

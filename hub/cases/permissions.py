@@ -1,0 +1,108 @@
+"""Who may see a case, who may act on it, and who may see petitioners' personal data."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, or_
+
+from hub.agencies.models import AgencyKind
+from hub.auth.roles import Role
+from hub.auth.visibility import rule
+from hub.cases.models import Case, CaseParticipant
+
+# Roles that see every case of every agency (DESIGN §2), except restricted ones.
+CASE_WIDE_ROLES = {Role.SECRETARIAT, Role.AUDITOR}
+
+
+def participates_clause(agency_id: int):
+    return exists().where(CaseParticipant.case_id == Case.id,
+                          CaseParticipant.agency_id == agency_id)
+
+
+@rule(Case)
+def _cases(user, stmt: Select) -> Select:
+    """Secretariat and auditors see all cases but restricted ones; everyone else sees the
+    cases their agency participates in.  A restricted case (纪委 clue, reporter protection)
+    is seen only by its participating agencies' users."""
+    mine = participates_clause(user.agency_id)
+    if user.roles & CASE_WIDE_ROLES:
+        return stmt.where(or_(Case.restricted.is_(False), mine))
+    return stmt.where(mine)
+
+
+def participates(user, case: Case) -> bool:
+    return any(p.agency_id == user.agency_id for p in case.participants)
+
+
+def is_secretariat(user) -> bool:
+    return Role.SECRETARIAT in user.roles
+
+
+def in_lead_agency(user, case: Case) -> bool:
+    return case.lead_agency_id is not None and user.agency_id == case.lead_agency_id
+
+
+def works_at_petition_bureau(user) -> bool:
+    return user.agency.kind == AgencyKind.PETITION_BUREAU.value and (
+        Role.LIAISON in user.roles or Role.SECRETARIAT in user.roles
+    )
+
+
+def may_register(user) -> bool:
+    """登记: the petition bureau's liaisons and the secretariat."""
+    return works_at_petition_bureau(user)
+
+
+def may_route(user, case: Case) -> bool:
+    """转送/交办 and recording the petitioner's requests: the registering 信访局 drives the
+    procedure (受理部门负责程序推进)."""
+    return is_secretariat(user) or (
+        works_at_petition_bureau(user) and user.agency_id == case.registering_agency_id
+    )
+
+
+def may_handle(user, case: Case) -> bool:
+    """受理、办理、答复: the lead agency (办理部门负责实质解决) or the secretariat."""
+    return is_secretariat(user) or (Role.LIAISON in user.roles and in_lead_agency(user, case))
+
+
+def may_see_personal_data(user, case: Case) -> bool:
+    """Only the lead agency's users and the secretariat may reveal personal data; for a
+    restricted case, only users of a participating discipline agency and its registrar."""
+    if case.restricted:
+        return (participates(user, case) and user.agency.kind == AgencyKind.DISCIPLINE.value) \
+            or user.id == case.registered_by_id
+    return is_secretariat(user) or in_lead_agency(user, case)
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "****"
+
+
+def mask_id_number(number: str | None) -> str:
+    if not number:
+        return ""
+    return number[:4] + "*" * (len(number) - 8) + number[-4:] if len(number) > 8 else "****"
+
+
+def visible_case_ids(user):
+    from hub.auth.visibility import visible
+
+    return visible(user, Case).with_only_columns(Case.id)
+
+
+
+def reveal(actor, case: Case, petitioner) -> dict:
+    """The audited "show" of a petitioner's personal data (DESIGN §10)."""
+    from flask_babel import gettext as _
+
+    from hub.audit.services import record
+    from hub.core.errors import ServiceError
+
+    if not may_see_personal_data(actor, case):
+        raise ServiceError(_("您无权查看信访人的个人信息"))
+    record(actor, "cases.personal_data_revealed", "cases", case.id,
+           after={"petitioner_id": petitioner.id, "fields": ["phone", "id_number"]})
+    return {"name": petitioner.name, "phone": petitioner.phone or "",
+            "id_number": petitioner.id_number or ""}
