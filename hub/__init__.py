@@ -67,9 +67,13 @@ def _register_blueprints(app: Flask) -> None:
     from hub.agencies.views import bp as agencies_bp
     from hub.audit.views import bp as audit_bp
     from hub.auth.views import bp as auth_bp
+    from hub.boards.views import bp as boards_bp
+    from hub.cases.views import bp as cases_bp
     from hub.core.views import bp as core_bp
     from hub.deadlines.views import bp as calendar_bp
+    from hub.notifications.views import bp as notifications_bp
     from hub.users.views import bp as users_bp
 
-    for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp):
+    for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
+               boards_bp, notifications_bp):
         app.register_blueprint(bp)

@@ -18,6 +18,9 @@ class Capability(StrEnum):
     USERS_MANAGE = "users:manage"  # create, edit, disable, reset, end sessions
     AUDIT_VIEW = "audit:view"  # browse the audit log
     CALENDAR_MANAGE = "calendar:manage"  # holiday calendar (节假日与调休)
+    CASES_VIEW = "cases:view"  # case pages and boards, within visibility
+    CASES_REGISTER = "cases:register"  # 登记 (the service also checks the agency)
+    CASES_WORK = "cases:work"  # lifecycle steps (the service checks agency and status)
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -30,10 +33,16 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.CALENDAR_MANAGE,
         }
     ),
-    Role.SECRETARIAT: frozenset({Capability.AGENCIES_VIEW}),
-    Role.LIAISON: frozenset({Capability.AGENCIES_VIEW}),
-    Role.LEADER: frozenset({Capability.AGENCIES_VIEW}),
-    Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW}),
+    Role.SECRETARIAT: frozenset(
+        {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
+         Capability.CASES_WORK}
+    ),
+    Role.LIAISON: frozenset(
+        {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
+         Capability.CASES_WORK}
+    ),
+    Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW}),
+    Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW}),
 }
 
 

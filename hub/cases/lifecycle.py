@@ -330,3 +330,36 @@ def move(actor, case: Case, target: Stage, version: int | None = None) -> None:
 
     raise ServiceError(_("不能从“%(a)s”直接移到“%(b)s”", a=STAGE_LABELS[current],
                          b=STAGE_LABELS[target]))
+
+
+def actions_for(user, case: Case) -> list[str]:
+    """The steps this user may take on this case now (what the case page offers)."""
+    status = Status(case.status)
+    handle = permissions.may_handle(user, case)
+    route = permissions.may_route(user, case)
+    secretariat = permissions.is_secretariat(user)
+    out: list[str] = []
+    if status is Status.REGISTERED and route:
+        out.append("forward")
+    if status is Status.FORWARDED and handle:
+        out += ["accept", "refuse"]
+    if status is Status.ACCEPTED and handle:
+        out += ["reply", "progress"] + ([] if case.extended else ["extend"])
+    if status in (Status.ACCEPTED, Status.REVIEW, Status.RECHECK) and secretariat:
+        out.append("unsupervise" if case.supervised else "supervise")
+    if status in (Status.REPLIED, Status.REVIEWED, Status.RECHECKED) and (handle or route):
+        out.append("rate")
+    if status is Status.REPLIED and (handle or route):
+        out.append("request_review")
+    if status is Status.REVIEW and handle:
+        out += ["review", "progress"]
+    if status is Status.REVIEWED and (handle or route):
+        out.append("request_recheck")
+    if status is Status.RECHECK and handle:
+        out += ["hearing_end" if case.paused else "hearing_start", "recheck", "progress"]
+    if status in (Status.REPLIED, Status.REVIEWED, Status.RECHECKED) and secretariat:
+        out.append("close")
+    if status not in (Status.CLOSED, Status.NOT_ACCEPTED) and (
+            secretariat or permissions.participates(user, case)):
+        out.append("undiscuss" if case.to_discuss else "discuss")
+    return list(dict.fromkeys(out))

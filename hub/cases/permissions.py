@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, exists, or_
+from sqlalchemy.orm import aliased
 
 from hub.agencies.models import AgencyKind
 from hub.auth.roles import Role
@@ -14,8 +15,9 @@ CASE_WIDE_ROLES = {Role.SECRETARIAT, Role.AUDITOR}
 
 
 def participates_clause(agency_id: int):
-    return exists().where(CaseParticipant.case_id == Case.id,
-                          CaseParticipant.agency_id == agency_id)
+    # An alias, so the clause still correlates when the outer query joins participants.
+    p = aliased(CaseParticipant)
+    return exists().where(p.case_id == Case.id, p.agency_id == agency_id)
 
 
 @rule(Case)

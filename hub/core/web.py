@@ -143,7 +143,13 @@ def _template_context() -> dict:
         from hub.deadlines.services import local_today
 
         missing_year = missing_next_year(local_today())
+    unread = 0
+    if user is not None:
+        from hub.notifications.services import unread_count
+
+        unread = unread_count(user)
     return {
+        "unread_notifications": unread,
         "calendar_missing_year": missing_year,
         "Capability": Capability,
         "can": lambda cap: can(user, cap),

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from hub.deadlines.engine import Unit
 
 
 @dataclass(frozen=True)
 class PeriodRule:
     kind: str
-    label: str
+    label: object  # lazy translated string
     days: int
     unit: Unit
     article: str
@@ -24,14 +26,14 @@ class PeriodRule:
 RULES: dict[str, PeriodRule] = {
     rule.kind: rule
     for rule in (
-        PeriodRule("case.forward", "登记后转送/交办", 15, Unit.CALENDAR, "第二十二条"),
-        PeriodRule("case.accept", "告知是否受理", 15, Unit.CALENDAR, "第二十三条"),
-        PeriodRule("case.object", "不属本机关职责的异议", 5, Unit.WORKING, "第二十三条第三款"),
-        PeriodRule("case.handle", "办理并书面答复", 60, Unit.CALENDAR, "第三十四条", True),
-        PeriodRule("case.review_request", "申请复查的期限", 30, Unit.CALENDAR, "第三十五条", True),
-        PeriodRule("case.review", "出具复查意见", 30, Unit.CALENDAR, "第三十五条", True),
-        PeriodRule("case.recheck_request", "申请复核的期限", 30, Unit.CALENDAR, "第三十六条", True),
-        PeriodRule("case.recheck", "出具复核意见", 30, Unit.CALENDAR, "第三十六条", True),
+        PeriodRule("case.forward", _l("登记后转送/交办"), 15, Unit.CALENDAR, "第二十二条"),
+        PeriodRule("case.accept", _l("告知是否受理"), 15, Unit.CALENDAR, "第二十三条"),
+        PeriodRule("case.object", _l("不属本机关职责的异议"), 5, Unit.WORKING, "第二十三条第三款"),
+        PeriodRule("case.handle", _l("办理并书面答复"), 60, Unit.CALENDAR, "第三十四条", True),
+        PeriodRule("case.review_request", _l("申请复查的期限"), 30, Unit.CALENDAR, "第三十五条", True),
+        PeriodRule("case.review", _l("出具复查意见"), 30, Unit.CALENDAR, "第三十五条", True),
+        PeriodRule("case.recheck_request", _l("申请复核的期限"), 30, Unit.CALENDAR, "第三十六条", True),
+        PeriodRule("case.recheck", _l("出具复核意见"), 30, Unit.CALENDAR, "第三十六条", True),
     )
 }
 

@@ -1,0 +1,150 @@
+"""Board queries: one indexed range per column, filters, counts, and colours in SQL.
+
+Rows come from the smallest index that answers the question:
+- secretariat/auditor on the all-mechanisms board: ``cases`` (stage, threat, due_on);
+- secretariat/auditor on a mechanism board: ``case_boards`` (board, stage, threat, due_on);
+- everyone else: their agency's ``case_participants`` (agency_id, stage, threat, due_on).
+The visibility rule (hub.cases.permissions) is applied on top, so a board can never show
+more than the user may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, exists, false, func, literal, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import aliased
+
+from agencies import registry
+from hub.agencies.models import Agency
+from hub.auth.visibility import visible
+from hub.cases.models import Case, CaseBoard, CaseParticipant
+from hub.cases.permissions import CASE_WIDE_ROLES, participates_clause
+from hub.cases.vocab import FLAGS, Stage
+from hub.deadlines.engine import Colour
+from hub.extensions import db
+
+ALL = "all"
+PAGE = 20
+
+
+@dataclass(frozen=True)
+class BoardDef:
+    code: str
+    name: str
+
+
+def boards() -> list[BoardDef]:
+    from flask_babel import gettext as _
+
+    out = [BoardDef(ALL, _("全部机制"))]
+    out += [BoardDef(m.code, m.name) for m, _p in registry.mechanisms()]
+    return out
+
+
+def board_by_code(code: str) -> BoardDef | None:
+    return next((b for b in boards() if b.code == code), None)
+
+
+@dataclass
+class Filters:
+    county: str | None = None
+    agency_id: int | None = None
+    colour: str | None = None
+    flag: str | None = None
+    q: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def active(self) -> bool:
+        return any((self.county, self.agency_id, self.colour, self.flag, self.q))
+
+
+def colour_expr(today: date, threat, due_on, warn_on, stage, paused=None):
+    """The 红黄绿 colour in SQL, the same rule as hub.deadlines.engine.colour."""
+    whens = [
+        (stage == Stage.CLOSED.value, literal(Colour.DONE.value)),
+        (threat.is_(True), literal(Colour.RED.value)),
+    ]
+    if paused is not None:
+        whens.append((paused.is_(True), literal(Colour.PAUSED.value)))
+    whens += [
+        (due_on < today, literal(Colour.RED.value)),
+        (warn_on <= today, literal(Colour.YELLOW.value)),
+    ]
+    return sql_case(*whens, else_=literal(Colour.GREEN.value))
+
+
+def _source(user, board: str):
+    """(index table, its stage/threat/due columns, join condition) for this viewer."""
+    if user.roles & CASE_WIDE_ROLES:
+        if board == ALL:
+            return None
+        return CaseBoard, and_(CaseBoard.case_id == Case.id, CaseBoard.board == board)
+    cond = and_(CaseParticipant.case_id == Case.id, CaseParticipant.agency_id == user.agency_id)
+    return CaseParticipant, cond
+
+
+def column_query(user, board: str, stage: Stage, filters: Filters, today: date):
+    source = _source(user, board)
+    if source is None:
+        stmt = visible(user, Case).where(Case.stage == stage.value)
+        threat_col, due_col = Case.threat, Case.due_on
+    else:
+        table, cond = source
+        stmt = visible(user, Case).join(table, cond).where(table.stage == stage.value)
+        threat_col, due_col = table.threat, table.due_on
+        if table is CaseParticipant and board != ALL:
+            on_board = aliased(CaseBoard)
+            stmt = stmt.where(exists().where(on_board.case_id == Case.id,
+                                             on_board.board == board))
+    stmt = _apply_filters(stmt, filters, today)
+    order = [threat_col.desc(), due_col.asc().nulls_last(), Case.id.desc()]
+    if stage is Stage.CLOSED:
+        order = [Case.closed_at.desc().nulls_last(), Case.id.desc()]
+    return stmt, order
+
+
+def _apply_filters(stmt, filters: Filters, today: date):
+    if filters.county:
+        stmt = stmt.where(Case.county == filters.county)
+    if filters.agency_id:
+        stmt = stmt.where(participates_clause(filters.agency_id))
+    if filters.flag in FLAGS:
+        stmt = stmt.where(getattr(Case, filters.flag).is_(True))
+    elif filters.flag:
+        stmt = stmt.where(false())
+    if filters.colour:
+        colour = colour_expr(today, Case.threat, Case.due_on, Case.warn_on, Case.stage,
+                             Case.paused)
+        stmt = stmt.where(colour == filters.colour)
+    if filters.q:
+        term = filters.q.strip()
+        like = f"%{term.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(or_(Case.number == term.upper(), Case.title.like(like)))
+    return stmt
+
+
+def column_cards(user, board: str, stage: Stage, filters: Filters, today: date,
+                 offset: int = 0, limit: int = PAGE) -> list[Case]:
+    stmt, order = column_query(user, board, stage, filters, today)
+    return list(db.session.scalars(stmt.order_by(*order).offset(offset).limit(limit)))
+
+
+def column_counts(user, board: str, filters: Filters, today: date) -> dict[str, int]:
+    counts = {}
+    for stage in Stage:
+        stmt, _order = column_query(user, board, stage, filters, today)
+        counts[stage.value] = db.session.scalar(
+            select(func.count()).select_from(stmt.with_only_columns(Case.id).subquery())
+        )
+    return counts
+
+
+def lead_names(cases: list[Case]) -> dict[int, str]:
+    """Lead agency names for a page of cards in one query (no N+1)."""
+    ids = {c.lead_agency_id for c in cases if c.lead_agency_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all())

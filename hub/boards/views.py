@@ -1,0 +1,153 @@
+"""The joint boards (联合看板): columns 梳理 → 交办 → 办理 → 督办 → 化解 → 销号."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from agencies import registry
+from hub.auth.access import requires
+from hub.auth.capabilities import Capability
+from hub.auth.visibility import get_visible_or_404
+from hub.boards import queries
+from hub.cases import lifecycle
+from hub.cases.intake import COUNTIES
+from hub.cases.models import Case
+from hub.cases.permissions import CASE_WIDE_ROLES
+from hub.cases.vocab import FLAGS, STAGE_LABELS, Stage
+from hub.core.errors import ServiceError
+from hub.deadlines.engine import colour
+from hub.deadlines.services import local_today
+from hub.extensions import db
+
+bp = Blueprint("boards", __name__, url_prefix="/boards")
+
+COLOURS = {"red": _l("红色（超期/扬言）"), "yellow": _l("黄色（预警）"), "green": _l("绿色（正常）")}
+
+
+def _filters() -> queries.Filters:
+    args = request.args
+    agency = args.get("agency", "")
+    return queries.Filters(
+        county=args.get("county") if args.get("county") in COUNTIES else None,
+        agency_id=int(agency) if agency.isdigit() else None,
+        colour=args.get("colour") if args.get("colour") in COLOURS else None,
+        flag=args.get("flag") if args.get("flag") in FLAGS else None,
+        q=(args.get("q") or "").strip()[:50] or None,
+    )
+
+
+def _board_or_404(code: str) -> queries.BoardDef:
+    board = queries.board_by_code(code)
+    if board is None:
+        abort(404)
+    return board
+
+
+# Board moves that need no form, and the step that each one is (see lifecycle.move).
+SIMPLE_MOVES = {
+    Stage.ASSIGNED: (Stage.HANDLING, "accept"),
+    Stage.HANDLING: (Stage.SUPERVISED, "supervise"),
+    Stage.SUPERVISED: (Stage.HANDLING, "unsupervise"),
+    Stage.RESOLVED: (Stage.CLOSED, "close"),
+}
+
+
+def card_view(case: Case, today, leads: dict) -> dict:
+    # case.warn_on already folds in the no-progress rule (hub.cases.steps.mirror).
+    c = colour(today, case.due_on, case.warn_on, None, progressed=True,
+               done=case.stage == Stage.CLOSED.value, paused=case.paused, threat=case.threat)
+    move = SIMPLE_MOVES.get(Stage(case.stage))
+    moves = []
+    if move and move[1] in lifecycle.actions_for(current_user, case):
+        moves.append((move[0], STAGE_LABELS[move[0]]))
+    return {
+        "moves": moves,
+        "case": case,
+        "colour": c.value,
+        "days_left": (case.due_on - today).days if case.due_on else None,
+        "lead": leads.get(case.lead_agency_id, ""),
+        "flags": [FLAGS[f] for f in case.flags()],
+    }
+
+
+def _cards(board, stage, filters, today, offset):
+    cases = queries.column_cards(current_user, board.code, stage, filters, today, offset)
+    leads = queries.lead_names(cases)
+    return [card_view(c, today, leads) for c in cases]
+
+
+@bp.get("")
+@requires(Capability.CASES_VIEW)
+def index():
+    default = queries.ALL
+    if not (current_user.roles & CASE_WIDE_ROLES):
+        plugin = registry.for_kind(current_user.agency.kind)
+        if plugin and plugin.mechanism:
+            default = plugin.mechanism.code
+    return redirect(url_for("boards.show", code=default))
+
+
+@bp.get("/<code>")
+@requires(Capability.CASES_VIEW)
+def show(code: str):
+    board = _board_or_404(code)
+    filters = _filters()
+    today = local_today()
+    counts = queries.column_counts(current_user, board.code, filters, today)
+    columns = [
+        {"stage": stage, "label": STAGE_LABELS[stage], "count": counts[stage.value],
+         "cards": _cards(board, stage, filters, today, 0)}
+        for stage in Stage
+    ]
+    return render_template(
+        "boards/show.html", board=board, boards=queries.boards(), columns=columns,
+        filters=filters, counties=COUNTIES, colours=COLOURS, flags=FLAGS,
+        page_size=queries.PAGE, args=request.args.to_dict(),
+    )
+
+
+@bp.get("/<code>/columns/<stage>")
+@requires(Capability.CASES_VIEW)
+def column(code: str, stage: str):
+    """"Load more" for one column (htmx fragment)."""
+    board = _board_or_404(code)
+    try:
+        stage_enum = Stage(stage)
+    except ValueError:
+        abort(404)
+    offset = max(request.args.get("offset", 0, type=int), 0)
+    cards = _cards(board, stage_enum, _filters(), local_today(), offset)
+    args = {k: v for k, v in request.args.items() if k != "offset"}
+    return render_template("boards/_cards.html", board=board, stage=stage_enum, cards=cards,
+                           next_offset=offset + queries.PAGE if len(cards) == queries.PAGE else None,
+                           args=args)
+
+
+@bp.post("/<code>/cards/<int:case_id>/move")
+@requires(Capability.CASES_WORK)
+def move(code: str, case_id: int):
+    board = _board_or_404(code)
+    case = get_visible_or_404(current_user, Case, case_id)
+    try:
+        target = Stage(request.form.get("to", ""))
+    except ValueError:
+        target = None
+    version = request.form.get("version", type=int)
+    try:
+        if target is None:
+            raise ServiceError(_("请选择目标列"))
+        lifecycle.move(current_user, case, target, version)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(_("%(number)s：%(message)s", number=case.number, message=exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(number)s 已移到“%(stage)s”", number=case.number, stage=STAGE_LABELS[target]),
+              "success")
+    back = request.form.get("back", "")
+    if not back.startswith(f"/boards/{board.code}"):
+        back = url_for("boards.show", code=board.code)
+    return redirect(back)
