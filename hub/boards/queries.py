@@ -28,6 +28,9 @@ from hub.extensions import db
 
 ALL = "all"
 PAGE = 20
+# Column counts stop at this number ("1000+"): an exact count of a column holding hundreds
+# of thousands of cases would cost a full index scan on every board view.
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -133,12 +136,12 @@ def column_cards(user, board: str, stage: Stage, filters: Filters, today: date,
 
 
 def column_counts(user, board: str, filters: Filters, today: date) -> dict[str, int]:
+    """Cards per column, capped at COUNT_CAP + 1 (shown as "1000+")."""
     counts = {}
     for stage in Stage:
         stmt, _order = column_query(user, board, stage, filters, today)
-        counts[stage.value] = db.session.scalar(
-            select(func.count()).select_from(stmt.with_only_columns(Case.id).subquery())
-        )
+        capped = stmt.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
+        counts[stage.value] = db.session.scalar(select(func.count()).select_from(capped))
     return counts
 
 
