@@ -168,3 +168,38 @@ def test_moving_a_card(app, login_as):
                         data={"to": "supervised", "version": assigned.version - 1},
                         follow_redirects=True)
     assert "已被他人更新" in stale.get_data(as_text=True)
+
+
+def _count_queries(app, fn):
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def count(*_args, **_kw):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_board_queries_do_not_grow_with_the_cards(app, login_as):
+    """No N+1: the number of SQL statements for a board page is the same for 3 or 30 cards."""
+    client = login_as("secretariat")
+    with app.test_request_context():
+        for _ in range(3):
+            in_hand(lead="dh.jw", assist=())
+    db.session.commit()
+    client.get("/boards/xf_discipline")
+    few = _count_queries(app, lambda: client.get("/boards/xf_discipline"))
+    with app.test_request_context():
+        for _ in range(27):
+            in_hand(lead="dh.jw", assist=("dh.zfw",))
+    db.session.commit()
+    many = _count_queries(app, lambda: client.get("/boards/xf_discipline"))
+    assert few > 0 and many == few, (few, many)
