@@ -3,7 +3,7 @@
     .venv/bin/python bench/board.py [--sizes 100000,1000000] [--backends sqlite,postgresql]
                                     [--requests 40]
 
-For each backend and size it builds the cases with ``hub.cases.demo.bulk_cases``, then
+For each backend and size it builds the cases with ``hub.cases.bulk.bulk_cases``, then
 reports p50/p95 of the whole board request (Flask test client, logged in) for the
 secretariat (all-mechanisms board) and for a 纪委监委 liaison (信访+纪委监委 board), next to
 the time of the raw SQL that selects the same rows (the six columns' cards and counts, run
@@ -116,8 +116,7 @@ def run(backend, sizes, repeats, workdir):
     try:
         with app.app_context():
             upgrade()
-            from hub.cases.demo import bulk_cases
-
+            from hub.cases.bulk import bulk_cases
             from hub.demo import load_demo
 
             load_demo()

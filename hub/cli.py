@@ -6,21 +6,39 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from hub.extensions import db
 
-hub_cli = click.Group("hub", help="信访+ joint supervision hub commands.")
+hub_cli = AppGroup("hub", help="信访+ joint supervision hub commands.")
 
 
 @hub_cli.command("demo")
-def demo_command():
-    """Load the demo prefecture and accounts (idempotent)."""
+@click.option("--cases", "bulk", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Also add N synthetic cases (bulk insert, for benchmarks).")
+def demo_command(bulk):
+    """Load the demo prefecture, accounts and demo cases (idempotent)."""
+    import time
+
+    from hub.cases.bulk import bulk_cases
+    from hub.cases.demo import load_demo_cases
     from hub.demo import ACCOUNTS, load_demo
 
     result = load_demo()
+    cases = load_demo_cases()
+    rate_line = None
+    if bulk is not None:
+        started = time.perf_counter()
+        added = bulk_cases(bulk)
+        seconds = time.perf_counter() - started
+        rate = added / seconds if seconds > 0 else 0.0
+        rate_line = f"bulk cases: {added} created in {seconds:.1f} s ({rate:,.0f} cases/s)"
     db.session.commit()
     click.echo(f"demo data: {result['agencies']} agencies and {result['users']} accounts created")
+    click.echo(f"demo cases: {cases} created")
+    if rate_line:
+        click.echo(rate_line)
     if result["users"]:
         click.echo("accounts: " + ", ".join(a[0] for a in ACCOUNTS))
         if result["generated"]:
@@ -59,7 +77,7 @@ def create_admin(username, display_name, agency_code, password):
     click.echo(f"administrator {user.username} created")
 
 
-audit_cli = click.Group("audit", help="The tamper-evident audit log.")
+audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 hub_cli.add_command(audit_cli)
 
 
@@ -97,7 +115,7 @@ def deadline_command(start, days, unit):
     click.echo(f"{due.on.isoformat()}{suffix}")
 
 
-calendar_cli = click.Group("calendar", help="The holiday calendar (节假日与调休).")
+calendar_cli = AppGroup("calendar", help="The holiday calendar (节假日与调休).")
 hub_cli.add_command(calendar_cli)
 
 

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from flask import g, request_started
+from flask import current_app, g, has_app_context, request_started
 from flask_migrate import upgrade
 from sqlalchemy import select
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -172,17 +172,38 @@ def _transaction(request, app):
         outer = connection.begin()
         original = db.session
         # A plain session bound to this connection (Flask-SQLAlchemy's own Session would
-        # pick the engine again and escape the transaction).
-        db.session = scoped_session(
+        # pick the engine again and escape the transaction).  Only the session app uses
+        # it: apps from ``make_app`` keep their own database and session.
+        isolated = scoped_session(
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         )
+        db.session = _SessionRouter(app, isolated, original)
         try:
             yield
         finally:
-            db.session.remove()
+            isolated.remove()
             db.session = original
             outer.rollback()
             connection.close()
+
+
+class _SessionRouter:
+    """``db.session`` during a test: the rolled-back session for the session app, the
+    normal one for any other app (servers and CLI runs on fresh database copies)."""
+
+    def __init__(self, app, isolated, original):
+        self._app, self._isolated, self._original = app, isolated, original
+
+    def _target(self):
+        if has_app_context() and current_app._get_current_object() is self._app:
+            return self._isolated
+        return self._original
+
+    def __getattr__(self, name):
+        return getattr(self._target(), name)
+
+    def __call__(self, *args, **kwargs):
+        return self._target()(*args, **kwargs)
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from tests.conftest import login, user_named
 
 def test_create_admin_makes_a_working_administrator(make_app):
     app = make_app()
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["hub", "create-admin", "--username", "root.admin",
-                                 "--name", "首任管理员", "--agency", "dh.xfj",
-                                 "--password", "Strong-Pass-1"])
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=[
+            "hub", "create-admin", "--username", "root.admin", "--name", "首任管理员",
+            "--agency", "dh.xfj", "--password", "Strong-Pass-1"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = user_named("root.admin")
@@ -23,9 +23,10 @@ def test_create_admin_makes_a_working_administrator(make_app):
 
 def test_create_admin_refuses_a_weak_password(make_app):
     app = make_app()
-    result = app.test_cli_runner().invoke(args=["hub", "create-admin", "--username", "x",
-                                                "--name", "x", "--agency", "dh.xfj",
-                                                "--password", "weak"])
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["hub", "create-admin", "--username", "x",
+                                                    "--name", "x", "--agency", "dh.xfj",
+                                                    "--password", "weak"])
     assert result.exit_code == 1 and "error" in result.output
 
 

@@ -50,7 +50,8 @@ def _tampered_app(make_app, sql_list):
 
 
 def _verify_output(app_):
-    result = app_.test_cli_runner().invoke(args=["hub", "audit", "verify"])
+    with app_.app_context():  # the command runs against this copy of the database
+        result = app_.test_cli_runner().invoke(args=["hub", "audit", "verify"])
     return result.exit_code, result.output.strip()
 
 

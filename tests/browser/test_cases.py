@@ -1,25 +1,10 @@
 """Browser: register a case, find it on the board, move it, see the timeline."""
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.test_workspace import page  # noqa: F401 - the Chromium page fixture
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def server(make_app):
-    app = make_app()
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=5)
 
 
 def _login(page, base, username):
@@ -30,8 +15,8 @@ def _login(page, base, username):
     page.wait_for_url(f"{base}/")
 
 
-def test_register_find_on_board_move_and_see_timeline(server, page):  # noqa: F811
-    base = server
+def test_register_find_on_board_move_and_see_timeline(live_server, page):
+    base = live_server
     _login(page, base, "secretariat")
     page.get_by_role("link", name="登记信访事项").first.click()
     page.get_by_label("标题").fill("盈江县某村饮水工程长期停水")

@@ -1,55 +1,12 @@
 """A real Chromium (Debian's package, driven by Playwright): log in, see 我的工作台, switch
 language, log out."""
 
-import os
-import shutil
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
+from tests.browser.conftest import serve
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def _chromium() -> str:
-    path = os.environ.get("HUB_CHROMIUM") or shutil.which("chromium")
-    if not path:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing (Debian: apt-get install chromium)")
-        pytest.skip("Chromium is not installed")
-    return path
-
-
-@pytest.fixture
-def live_server(make_app):
-    app = make_app()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=_chromium(), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        context = browser.new_context(locale="zh-CN")
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
-        browser.close()
-        assert errors == [], f"JavaScript errors: {errors}"
 
 
 def test_login_workspace_language_logout(live_server, page):
@@ -78,13 +35,7 @@ def test_login_workspace_language_logout(live_server, page):
 
 @pytest.fixture
 def short_idle_server(make_app):
-    app = make_app(HUB_IDLE_TIMEOUT_SECONDS=6, HUB_IDLE_WARNING_SECONDS=5)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    yield from serve(make_app(HUB_IDLE_TIMEOUT_SECONDS=6, HUB_IDLE_WARNING_SECONDS=5))
 
 
 def test_idle_warning_offers_one_click_extension(short_idle_server, page):
