@@ -93,20 +93,18 @@ def column_query(user, board: str, stage: Stage, filters: Filters, today: date):
     source = _source(user, board)
     if source is None:
         stmt = visible(user, Case).where(Case.stage == stage.value)
-        threat_col, due_col = Case.threat, Case.due_on
+        order = [Case.rank, Case.id]
     else:
         table, cond = source
         stmt = visible(user, Case).join(table, cond).where(table.stage == stage.value)
-        threat_col, due_col = table.threat, table.due_on
+        order = [table.rank, table.case_id]
         if table is CaseParticipant and board != ALL:
             on_board = aliased(CaseBoard)
             stmt = stmt.where(exists().where(on_board.case_id == Case.id,
                                              on_board.board == board))
-    stmt = _apply_filters(stmt, filters, today)
-    order = [threat_col.desc(), due_col.asc().nulls_last(), Case.id.desc()]
-    if stage is Stage.CLOSED:
-        order = [Case.closed_at.desc().nulls_last(), Case.id.desc()]
-    return stmt, order
+    # ``rank`` (hub.cases.steps.board_rank) is the board order: 扬言件 first, then the
+    # earliest due date; in 销号 the most recently closed first.
+    return _apply_filters(stmt, filters, today), order
 
 
 def _apply_filters(stmt, filters: Filters, today: date):
@@ -151,3 +149,14 @@ def lead_names(cases: list[Case]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all())
+
+
+def agency_choices() -> list[tuple[int, str]]:
+    """Agencies for the board's agency filter (the joint agencies and handling units)."""
+    from hub.agencies.models import AgencyKind
+
+    kinds = [k.value for k in AgencyKind if k not in (AgencyKind.TOWNSHIP, AgencyKind.VILLAGE)]
+    return list(db.session.execute(
+        select(Agency.id, Agency.name).where(Agency.active.is_(True), Agency.kind.in_(kinds))
+        .order_by(Agency.level, Agency.code)
+    ).all())

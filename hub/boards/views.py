@@ -105,7 +105,7 @@ def show(code: str):
     return render_template(
         "boards/show.html", board=board, boards=queries.boards(), columns=columns,
         filters=filters, counties=COUNTIES, colours=COLOURS, flags=FLAGS,
-        page_size=queries.PAGE, args=request.args.to_dict(), count_cap=queries.COUNT_CAP,
+        agencies=queries.agency_choices(), page_size=queries.PAGE, args=request.args.to_dict(), count_cap=queries.COUNT_CAP,
     )
 
 

@@ -15,6 +15,7 @@ from hub.cases import steps
 from hub.cases.demo import SURNAMES, TOPICS, _id_number, _phone
 from hub.cases.intake import COUNTIES
 from hub.cases.models import Case, CaseBoard, CaseCounter, CaseParticipant, Petitioner
+from hub.cases.steps import board_rank
 from hub.cases.vocab import COLLECTIVE_HEADCOUNT, Channel, ParticipantRole, Stage, Status
 from hub.deadlines.engine import warning_dates
 from hub.deadlines.services import local_today, thresholds
@@ -192,9 +193,10 @@ def bulk_cases(n: int, seed: int = 1) -> int:
                 "reply_text": "（合成答复）" if replied else None,
                 "replied_at": now if replied else None,
                 "closed_at": now if stage == "closed" else None,
+                "rank": board_rank(stage, threat, due_on, now),
                 "created_at": now,
             })
-            extras.append((members, stage, threat, due_on, profile["county"]))
+            extras.append((members, stage, case_rows[-1]["rank"], profile["county"]))
         if use_returning:
             ids = dict(db.session.execute(returning, case_rows).tuples().all())
         else:
@@ -204,7 +206,7 @@ def bulk_cases(n: int, seed: int = 1) -> int:
                 .where(cases_table.c.number.in_([row["number"] for row in case_rows]))
             ).tuples().all())
         people, member_rows, board_rows = [], [], []
-        for row, (members, stage, threat, due_on, county) in zip(case_rows, extras, strict=True):
+        for row, (members, stage, rank, county) in zip(case_rows, extras, strict=True):
             case_id = ids[row["number"]]
             people.append({"case_id": case_id, "name": SURNAMES[int(rand() * len(SURNAMES))]
                            + "某某", "phone": _phone(rng), "id_number": _id_number(rng, county)})
@@ -212,12 +214,11 @@ def bulk_cases(n: int, seed: int = 1) -> int:
             for agency_id, role in members.items():
                 mech = mechanism[agency_id]
                 member_rows.append({"case_id": case_id, "agency_id": agency_id, "role": role,
-                                    "mechanism": mech, "stage": stage, "threat": threat,
-                                    "due_on": due_on})
+                                    "mechanism": mech, "stage": stage, "rank": rank})
                 if mech and mech not in boards:
                     boards.add(mech)
                     board_rows.append({"case_id": case_id, "board": mech, "stage": stage,
-                                       "threat": threat, "due_on": due_on})
+                                       "rank": rank})
         db.session.execute(insert(petitioners_table), people)
         db.session.execute(insert(participants_table), member_rows)
         if board_rows:

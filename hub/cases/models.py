@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -39,7 +40,7 @@ class Case(db.Model):
         CheckConstraint(_in("status", Status), name="status"),
         CheckConstraint(_in("stage", Stage), name="stage"),
         CheckConstraint("headcount >= 1", name="headcount"),
-        Index("ix_cases_board", "stage", "threat", "due_on"),
+        Index("ix_cases_board", "stage", "rank", "id", "restricted"),
         Index("ix_cases_county_stage", "county", "stage"),
         Index("ix_cases_registered_at", "registered_at"),
     )
@@ -76,6 +77,10 @@ class Case(db.Model):
     current_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id"))
     due_on: Mapped[date | None] = mapped_column(Date)
     warn_on: Mapped[date | None] = mapped_column(Date)
+    # Board order in one sortable number (hub.cases.steps.board_rank): 扬言件 first, then
+    # the earliest due date; closed cases newest first.
+    rank: Mapped[int] = mapped_column(BigInteger, default=0)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # 暂定
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)  # clock stopped (听证)
     not_accepted_reason: Mapped[str | None] = mapped_column(Text)
@@ -149,15 +154,16 @@ class Petitioner(db.Model):
 class CaseParticipant(db.Model):
     """An agency working a case: lead (主办), assist (协办) or supervise (督办).
 
-    ``stage``/``due_on``/``threat`` are copied from the case so that an agency's board is
-    one index range; ``mechanism`` names the 信访+X board the agency's plug-in forms.
+    ``stage`` and ``rank`` are copied from the case so that an agency's board column is one
+    index range in board order; ``mechanism`` names the 信访+X board the agency's plug-in
+    forms.
     """
 
     __tablename__ = "case_participants"
     __table_args__ = (
         UniqueConstraint("case_id", "agency_id", name="uq_case_participants_case_agency"),
         CheckConstraint(_in("role", ParticipantRole), name="role"),
-        Index("ix_case_participants_agency_board", "agency_id", "stage", "threat", "due_on"),
+        Index("ix_case_participants_agency_board", "agency_id", "stage", "rank", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -166,8 +172,7 @@ class CaseParticipant(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     mechanism: Mapped[str | None] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(20))
-    threat: Mapped[bool] = mapped_column(Boolean, default=False)
-    due_on: Mapped[date | None] = mapped_column(Date)
+    rank: Mapped[int] = mapped_column(BigInteger, default=0)
 
     case: Mapped[Case] = relationship(back_populates="participants")
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -177,14 +182,13 @@ class CaseBoard(db.Model):
     """One row per case per 信访+X mechanism board it appears on (index for the boards)."""
 
     __tablename__ = "case_boards"
-    __table_args__ = (Index("ix_case_boards_board", "board", "stage", "threat", "due_on"),)
+    __table_args__ = (Index("ix_case_boards_board", "board", "stage", "rank", "case_id"),)
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
                                          primary_key=True)
     board: Mapped[str] = mapped_column(String(40), primary_key=True)
     stage: Mapped[str] = mapped_column(String(20))
-    threat: Mapped[bool] = mapped_column(Boolean, default=False)
-    due_on: Mapped[date | None] = mapped_column(Date)
+    rank: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class CaseLink(db.Model):

@@ -37,12 +37,14 @@ def finish_step(case: Case) -> None:
     case.current_deadline_id = None
     case.due_on = None
     case.warn_on = None
+    case.due_provisional = False
     case.paused = False
 
 
 def mirror(case: Case, deadline: Deadline) -> None:
     """Copy the deadline's dates onto the case (for indexed board queries)."""
     case.due_on = deadline.due_on
+    case.due_provisional = deadline.provisional
     case.paused = deadline.paused
     stale = None if deadline.progress_at is not None else deadline.stale_on
     case.warn_on = min(d for d in (deadline.yellow_on, stale) if d is not None)
@@ -64,17 +66,31 @@ def add_participant(case: Case, agency, role: ParticipantRole) -> CaseParticipan
                 p.role = role.value
             return p
     p = CaseParticipant(agency=agency, agency_id=agency.id, role=role.value,
-                        mechanism=mechanism_of(agency), stage=case.stage, threat=case.threat,
-                        due_on=case.due_on)
+                        mechanism=mechanism_of(agency), stage=case.stage, rank=case.rank or 0)
     case.participants.append(p)
     return p
 
 
+OPEN_DUE_NONE = 9_999_999  # an open card without a clock sorts after every due date
+THREAT_BAND, OPEN_BAND = 0, 10_000_000
+CLOSED_BASE = 10_000_000_000
+
+
+def board_rank(stage: str, threat: bool, due_on, closed_at) -> int:
+    """One sortable number for the board order, so a column is one index range:
+    open cards — 扬言件 first, then by due date; closed cards — most recently closed first."""
+    if stage == Stage.CLOSED.value:
+        return CLOSED_BASE - (int(closed_at.timestamp()) if closed_at else 0)
+    band = THREAT_BAND if threat else OPEN_BAND
+    return band + (due_on.toordinal() if due_on else OPEN_DUE_NONE)
+
+
 def sync_index(case: Case) -> None:
-    """Copy stage, threat and due date to the participant and board rows."""
+    """Copy stage and board order to the participant and board rows."""
+    case.rank = board_rank(case.stage, case.threat, case.due_on, case.closed_at)
     db.session.flush()
     for p in case.participants:
-        p.stage, p.threat, p.due_on = case.stage, case.threat, case.due_on
+        p.stage, p.rank = case.stage, case.rank
     wanted = {p.mechanism for p in case.participants if p.mechanism}
     existing = {row.board: row for row in db.session.scalars(
         db.select(CaseBoard).where(CaseBoard.case_id == case.id))}
@@ -82,8 +98,17 @@ def sync_index(case: Case) -> None:
         if board not in wanted:
             db.session.delete(row)
         else:
-            row.stage, row.threat, row.due_on = case.stage, case.threat, case.due_on
+            row.stage, row.rank = case.stage, case.rank
     for board in wanted - set(existing):
         db.session.add(CaseBoard(case_id=case.id, board=board, stage=case.stage,
-                                 threat=case.threat, due_on=case.due_on))
+                                 rank=case.rank))
     db.session.flush()
+
+
+@deadlines.on_recompute("cases")
+def _deadline_recomputed(deadline: Deadline) -> None:
+    """A calendar change moved a case's open deadline: update the case and its board rows."""
+    case = db.session.get(Case, deadline.owner_id)
+    if case is not None and case.current_deadline_id == deadline.id:
+        mirror(case, deadline)
+        sync_index(case)

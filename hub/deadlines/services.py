@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -146,15 +147,35 @@ def days_left(deadline: Deadline, today: date | None = None) -> int:
     return (deadline.due_on - (today or local_today())).days
 
 
+# Owners that keep a copy of their deadline's dates (e.g. cases, for the boards) register
+# a function here; it runs whenever the engine recomputes one of their deadlines.
+_owner_hooks: dict[str, Callable[[Deadline], None]] = {}
+
+
+def on_recompute(owner_type: str):
+    def decorator(fn: Callable[[Deadline], None]):
+        _owner_hooks[owner_type] = fn
+        return fn
+
+    return decorator
+
+
+def _recompute(rows) -> int:
+    for deadline in rows:
+        _apply(deadline)
+        hook = _owner_hooks.get(deadline.owner_type)
+        if hook is not None:
+            hook(deadline)
+    db.session.flush()
+    return len(rows)
+
+
 def recompute_provisional(actor=None) -> int:
     """After a year is loaded: recompute every open provisional deadline."""
     rows = db.session.scalars(
         select(Deadline).where(Deadline.provisional.is_(True), Deadline.done_at.is_(None))
     ).all()
-    for deadline in rows:
-        _apply(deadline)
-    db.session.flush()
-    return len(rows)
+    return _recompute(rows)
 
 
 def recompute_open_in_year(year: int) -> int:
@@ -166,7 +187,4 @@ def recompute_open_in_year(year: int) -> int:
             Deadline.due_on >= date(year, 1, 1),
         )
     ).all()
-    for deadline in rows:
-        _apply(deadline)
-    db.session.flush()
-    return len(rows)
+    return _recompute(rows)

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-27 22:54:35.276696
+Create Date: 2026-11-27 23:20:44.246303
 
 """
 from alembic import op
@@ -54,6 +54,8 @@ def upgrade():
     sa.Column('current_deadline_id', sa.Integer(), nullable=True),
     sa.Column('due_on', sa.Date(), nullable=True),
     sa.Column('warn_on', sa.Date(), nullable=True),
+    sa.Column('rank', sa.BigInteger(), nullable=False),
+    sa.Column('due_provisional', sa.Boolean(), nullable=False),
     sa.Column('extended', sa.Boolean(), nullable=False),
     sa.Column('paused', sa.Boolean(), nullable=False),
     sa.Column('not_accepted_reason', sa.Text(), nullable=True),
@@ -80,7 +82,7 @@ def upgrade():
     sa.UniqueConstraint('number', name=op.f('uq_cases_number'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index('ix_cases_board', ['stage', 'threat', 'due_on'], unique=False)
+        batch_op.create_index('ix_cases_board', ['stage', 'rank', 'id', 'restricted'], unique=False)
         batch_op.create_index('ix_cases_county_stage', ['county', 'stage'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_lead_agency_id'), ['lead_agency_id'], unique=False)
         batch_op.create_index('ix_cases_registered_at', ['registered_at'], unique=False)
@@ -105,13 +107,12 @@ def upgrade():
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('board', sa.String(length=40), nullable=False),
     sa.Column('stage', sa.String(length=20), nullable=False),
-    sa.Column('threat', sa.Boolean(), nullable=False),
-    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('rank', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_boards_case_id_cases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('case_id', 'board', name=op.f('pk_case_boards'))
     )
     with op.batch_alter_table('case_boards', schema=None) as batch_op:
-        batch_op.create_index('ix_case_boards_board', ['board', 'stage', 'threat', 'due_on'], unique=False)
+        batch_op.create_index('ix_case_boards_board', ['board', 'stage', 'rank', 'case_id'], unique=False)
 
     op.create_table('case_links',
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -131,8 +132,7 @@ def upgrade():
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('mechanism', sa.String(length=40), nullable=True),
     sa.Column('stage', sa.String(length=20), nullable=False),
-    sa.Column('threat', sa.Boolean(), nullable=False),
-    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('rank', sa.BigInteger(), nullable=False),
     sa.CheckConstraint("role IN ('lead', 'assist', 'supervise')", name=op.f('ck_case_participants_role')),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_case_participants_agency_id_agencies')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_participants_case_id_cases'), ondelete='CASCADE'),
@@ -140,7 +140,7 @@ def upgrade():
     sa.UniqueConstraint('case_id', 'agency_id', name='uq_case_participants_case_agency')
     )
     with op.batch_alter_table('case_participants', schema=None) as batch_op:
-        batch_op.create_index('ix_case_participants_agency_board', ['agency_id', 'stage', 'threat', 'due_on'], unique=False)
+        batch_op.create_index('ix_case_participants_agency_board', ['agency_id', 'stage', 'rank', 'case_id'], unique=False)
 
     op.create_table('petitioners',
     sa.Column('id', sa.Integer(), nullable=False),

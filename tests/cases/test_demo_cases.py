@@ -8,6 +8,7 @@ from hub.audit.models import AuditEvent
 from hub.cases.bulk import bulk_cases
 from hub.cases.demo import load_demo_cases
 from hub.cases.models import Case, CaseBoard, CaseParticipant, Petitioner
+from hub.cases.steps import board_rank
 from hub.cases.vocab import STAGE_ORDER
 from hub.deadlines.models import Deadline
 from hub.deadlines.services import local_today
@@ -87,11 +88,11 @@ def test_demo_cases_fill_every_board_column_in_every_colour(ctx):
             if case.current_deadline_id else None
         assert case.due_on == (deadline.due_on if deadline else None)
         for p in case.participants:
-            assert (p.stage, p.due_on, p.threat) == (case.stage, case.due_on, case.threat)
+            assert (p.stage, p.rank) == (case.stage, case.rank)
+        assert case.rank == board_rank(case.stage, case.threat, case.due_on, case.closed_at)
     mismatched = db.session.scalar(
         select(func.count()).select_from(CaseBoard).join(Case, Case.id == CaseBoard.case_id)
-        .where((CaseBoard.stage != Case.stage) | (CaseBoard.threat != Case.threat)
-               | CaseBoard.due_on.is_distinct_from(Case.due_on)))
+        .where((CaseBoard.stage != Case.stage) | (CaseBoard.rank != Case.rank)))
     assert mismatched == 0
 
     assert load_demo_cases() == 0
@@ -114,13 +115,12 @@ def test_bulk_cases_are_consistent_and_numbered_uniquely(ctx):
         new, ~exists().where(Petitioner.case_id == Case.id))) == 0
     assert db.session.scalar(
         select(func.count()).select_from(CaseBoard).join(Case, Case.id == CaseBoard.case_id)
-        .where((CaseBoard.stage != Case.stage) | (CaseBoard.threat != Case.threat)
-               | CaseBoard.due_on.is_distinct_from(Case.due_on))
+        .where((CaseBoard.stage != Case.stage) | (CaseBoard.rank != Case.rank))
     ) == 0
     assert db.session.scalar(
         select(func.count()).select_from(CaseParticipant)
         .join(Case, Case.id == CaseParticipant.case_id)
-        .where(CaseParticipant.stage != Case.stage)) == 0
+        .where((CaseParticipant.stage != Case.stage) | (CaseParticipant.rank != Case.rank))) == 0
 
     # One board row per distinct mechanism among a case's participants.
     wanted = set(db.session.execute(

@@ -213,4 +213,10 @@ def test_repeat_petitions_are_found_and_linked(ctx):
 def test_board_index_rows_follow_the_case(ctx):
     case = in_hand(lead="dh.jw", assist=("dh.zfw",))
     rows = db.session.scalars(select(CaseParticipant).where(CaseParticipant.case_id == case.id))
-    assert {(r.stage, r.due_on) for r in rows} == {("handling", case.due_on)}
+    assert {(r.stage, r.rank) for r in rows} == {("handling", case.rank)}
+    # 扬言件 first, then the earliest due date; closed cards most recently closed first.
+    from hub.cases.steps import board_rank
+
+    assert case.rank == board_rank("handling", False, case.due_on, None)
+    assert board_rank("handling", True, case.due_on, None) < case.rank
+    assert board_rank("handling", False, case.due_on - timedelta(days=1), None) < case.rank

@@ -203,3 +203,32 @@ def test_board_queries_do_not_grow_with_the_cards(app, login_as):
     db.session.commit()
     many = _count_queries(app, lambda: client.get("/boards/xf_discipline"))
     assert few > 0 and many == few, (few, many)
+
+
+def test_repeat_lookup_fragment_lists_the_petitioners_recent_cases(app, login_as):
+    with app.test_request_context():
+        earlier = forwarded()
+    db.session.commit()
+    client = login_as("liaison.xinfang")
+    frag = client.get("/cases/repeats?petitioners-0-id_number=533101198001011234").get_data(as_text=True)
+    assert earlier.number in frag and f'value="{earlier.id}"' in frag
+    none = client.get("/cases/repeats?phone=13900000000").get_data(as_text=True)
+    assert "未发现" in none
+    resp = client.post("/cases/new", data={
+        "title": "再次反映补偿款问题", "content": "同一事项再次来访。", "channel": "visit",
+        "category": "land", "headcount": "1", "county": "mangshi", "township_id": "",
+        "registered_on": local_today().isoformat(), "petitioners-0-name": "李某",
+        "petitioners-0-id_number": "533101198001011234", "link_to": str(earlier.id)})
+    assert resp.status_code == 302
+    case = db.session.scalar(select(Case).order_by(Case.id.desc()).limit(1))
+    assert case.repeat
+
+
+def test_board_filters_by_participating_agency(app, login_as):
+    with app.test_request_context():
+        jw = in_hand(lead="dh.jw", assist=())
+        zf = in_hand(lead="dh.zfw", assist=())
+    db.session.commit()
+    client = login_as("secretariat")
+    page = client.get(f"/boards/all?agency={agency_coded('dh.zfw').id}").get_data(as_text=True)
+    assert f'card-{zf.number}"' in page and f'card-{jw.number}"' not in page

@@ -117,3 +117,28 @@ def test_deadline_command_prints_official_dates(app):
     assert "暂定" in later
     bad = runner.invoke(args=["hub", "deadline", "2026-02-30", "5", "working"])
     assert bad.exit_code != 0
+
+
+def test_loading_a_year_updates_the_cases_on_the_boards(app):
+    """A provisional case deadline is recomputed, and the case's board copy follows."""
+    from hub.cases.models import Case, CaseParticipant
+    from tests.cases.factories import forwarded
+
+    with app.test_request_context():
+        case = forwarded(lead="dh.jw", assist=())
+        from hub.cases import steps
+
+        deadline = steps.current_deadline(case)
+        # Pretend the 15-day acceptance clock started late in 2026 so it ends in 2027.
+        deadline.start_on = date(2026, 12, 28)
+        services._apply(deadline)
+        steps.mirror(case, deadline)
+        steps.sync_index(case)
+        assert case.due_provisional and case.due_on == date(2027, 1, 12)
+        load_year(None, 2027, parse_year_file("2027-01-12,holiday,测试假日\n", 2027))
+        db.session.refresh(case)
+        assert case.due_on == date(2027, 1, 13) and not case.due_provisional
+        row = db.session.scalar(select(CaseParticipant).where(
+            CaseParticipant.case_id == case.id, CaseParticipant.role == "lead"))
+        assert row.rank == db.session.get(Case, case.id).rank == date(2027, 1, 13).toordinal() + 10**7
+        assert db.session.get(Case, case.id).due_on == date(2027, 1, 13)
