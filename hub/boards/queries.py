@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy import and_, exists, false, func, literal, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer, raiseload
 
 from agencies import registry
 from hub.agencies.models import Agency
@@ -89,6 +89,12 @@ def _source(user, board: str):
     return CaseParticipant, cond
 
 
+def _own_mechanism(user) -> str | None:
+    from hub.cases.steps import mechanism_of
+
+    return mechanism_of(user.agency)
+
+
 def column_query(user, board: str, stage: Stage, filters: Filters, today: date):
     source = _source(user, board)
     if source is None:
@@ -98,7 +104,10 @@ def column_query(user, board: str, stage: Stage, filters: Filters, today: date):
         table, cond = source
         stmt = visible(user, Case).join(table, cond).where(table.stage == stage.value)
         order = [table.rank, table.case_id]
-        if table is CaseParticipant and board != ALL:
+        # A case the user's agency takes part in is on its agency's own mechanism board
+        # already; other boards need the case's board row.
+        own_board = table is CaseParticipant and _own_mechanism(user) == board
+        if table is CaseParticipant and board != ALL and not own_board:
             on_board = aliased(CaseBoard)
             stmt = stmt.where(exists().where(on_board.case_id == Case.id,
                                              on_board.board == board))
@@ -127,10 +136,19 @@ def _apply_filters(stmt, filters: Filters, today: date):
     return stmt
 
 
+# What a card does not show: long texts stay in the database, and participants are never
+# loaded per card (raiseload makes an accidental N+1 an error instead of a slow page).
+CARD_OPTIONS = (
+    defer(Case.content), defer(Case.reply_text), defer(Case.review_text),
+    defer(Case.recheck_text), defer(Case.not_accepted_reason), raiseload(Case.participants),
+)
+
+
 def column_cards(user, board: str, stage: Stage, filters: Filters, today: date,
                  offset: int = 0, limit: int = PAGE) -> list[Case]:
     stmt, order = column_query(user, board, stage, filters, today)
-    return list(db.session.scalars(stmt.order_by(*order).offset(offset).limit(limit)))
+    stmt = stmt.options(*CARD_OPTIONS).order_by(*order).offset(offset).limit(limit)
+    return list(db.session.scalars(stmt))
 
 
 def column_counts(user, board: str, filters: Filters, today: date) -> dict[str, int]:

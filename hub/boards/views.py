@@ -27,6 +27,14 @@ bp = Blueprint("boards", __name__, url_prefix="/boards")
 COLOURS = {"red": _l("红色（超期/扬言）"), "yellow": _l("黄色（预警）"), "green": _l("绿色（正常）")}
 
 
+def colour_text() -> dict[str, str]:
+    """Screen-reader text for a card's colour, translated once per page."""
+    return {
+        "red": _("红色：超期或扬言"), "yellow": _("黄色：预警"), "green": _("绿色：正常"),
+        "paused": _("暂停计时"), "done": _("已办结"),
+    }
+
+
 def _filters() -> queries.Filters:
     args = request.args
     agency = args.get("agency", "")
@@ -61,7 +69,7 @@ def card_view(case: Case, today, leads: dict) -> dict:
                done=case.stage == Stage.CLOSED.value, paused=case.paused, threat=case.threat)
     move = SIMPLE_MOVES.get(Stage(case.stage))
     moves = []
-    if move and move[1] in lifecycle.actions_for(current_user, case):
+    if move and move[1] in lifecycle.actions_for(current_user, case, board=True):
         moves.append((move[0], STAGE_LABELS[move[0]]))
     return {
         "moves": moves,
@@ -105,7 +113,7 @@ def show(code: str):
     return render_template(
         "boards/show.html", board=board, boards=queries.boards(), columns=columns,
         filters=filters, counties=COUNTIES, colours=COLOURS, flags=FLAGS,
-        agencies=queries.agency_choices(), page_size=queries.PAGE, args=request.args.to_dict(), count_cap=queries.COUNT_CAP,
+        agencies=queries.agency_choices(), page_size=queries.PAGE, colour_text=colour_text(), args=request.args.to_dict(), count_cap=queries.COUNT_CAP,
     )
 
 
@@ -122,6 +130,7 @@ def column(code: str, stage: str):
     cards = _cards(board, stage_enum, _filters(), local_today(), offset)
     args = {k: v for k, v in request.args.items() if k != "offset"}
     return render_template("boards/_cards.html", board=board, stage=stage_enum, cards=cards,
+                           colour_text=colour_text(),
                            next_offset=offset + queries.PAGE if len(cards) == queries.PAGE else None,
                            args=args)
 

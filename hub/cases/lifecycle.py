@@ -332,8 +332,11 @@ def move(actor, case: Case, target: Stage, version: int | None = None) -> None:
                          b=STAGE_LABELS[target]))
 
 
-def actions_for(user, case: Case) -> list[str]:
-    """The steps this user may take on this case now (what the case page offers)."""
+def actions_for(user, case: Case, *, board: bool = False) -> list[str]:
+    """The steps this user may take on this case now (what the case page offers).
+
+    ``board=True`` leaves out what a board card does not offer (the 待会商 marker), so the
+    card needs no participant rows."""
     status = Status(case.status)
     handle = permissions.may_handle(user, case)
     route = permissions.may_route(user, case)
@@ -359,7 +362,7 @@ def actions_for(user, case: Case) -> list[str]:
         out += ["hearing_end" if case.paused else "hearing_start", "recheck", "progress"]
     if status in (Status.REPLIED, Status.REVIEWED, Status.RECHECKED) and secretariat:
         out.append("close")
-    if status not in (Status.CLOSED, Status.NOT_ACCEPTED) and (
+    if not board and status not in (Status.CLOSED, Status.NOT_ACCEPTED) and (
             secretariat or permissions.participates(user, case)):
         out.append("undiscuss" if case.to_discuss else "discuss")
     return list(dict.fromkeys(out))
