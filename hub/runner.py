@@ -37,7 +37,10 @@ def _prepare(settings) -> dict:
         db.session.commit()
         info = {"loaded": False}
         if not db.session.scalar(select(func.count()).select_from(User)):
+            from hub.cases.demo import load_demo_cases
+
             info.update(load_demo())
+            info["cases"] = load_demo_cases()
             info["loaded"] = True
             db.session.commit()
         info["credentials"] = Path(app.instance_path) / CREDENTIALS_FILE
@@ -108,6 +111,8 @@ def _banner(settings, info) -> None:
     print()
     print(f"信访+ 联合督办平台 running at http://127.0.0.1:{settings.port}/")
     print("demo accounts: " + ", ".join(a[0] for a in ACCOUNTS))
+    if info.get("loaded"):
+        print(f"demo cases: {info.get('cases', 0)} (boards at http://127.0.0.1:{settings.port}/boards)")
     if info.get("loaded") and info.get("generated"):
         print(f"demo password (shown once): {info['password']}")
     elif info.get("loaded"):

@@ -1,11 +1,11 @@
 """Board queries: one indexed range per column, filters, counts, and colours in SQL.
 
-Rows come from the smallest index that answers the question:
-- secretariat/auditor on the all-mechanisms board: ``cases`` (stage, threat, due_on);
-- secretariat/auditor on a mechanism board: ``case_boards`` (board, stage, threat, due_on);
-- everyone else: their agency's ``case_participants`` (agency_id, stage, threat, due_on).
-The visibility rule (hub.cases.permissions) is applied on top, so a board can never show
-more than the user may see.
+Rows come from the index that answers the question, in board order (``rank``):
+- secretariat/auditor on the all-mechanisms board: ``cases`` (stage, rank, id);
+- secretariat/auditor on a mechanism board: ``case_boards`` (board, stage, rank, case_id);
+- everyone else: their agency's participant rows (agency_id, stage, rank, case_id), which
+  are also how the visibility rule (hub.cases.permissions.scoped) expresses "my agency
+  takes part" — so a board can never show more than the user may see.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from sqlalchemy.orm import aliased, defer, raiseload
 
 from agencies import registry
 from hub.agencies.models import Agency
-from hub.auth.visibility import visible
-from hub.cases.models import Case, CaseBoard, CaseParticipant
-from hub.cases.permissions import CASE_WIDE_ROLES, participates_clause
+from hub.cases.models import Case, CaseBoard
+from hub.cases.permissions import participates_clause, scoped
 from hub.cases.vocab import FLAGS, Stage
 from hub.deadlines.engine import Colour
 from hub.extensions import db
@@ -79,40 +78,49 @@ def colour_expr(today: date, threat, due_on, warn_on, stage, paused=None):
     return sql_case(*whens, else_=literal(Colour.GREEN.value))
 
 
-def _source(user, board: str):
-    """(index table, its stage/threat/due columns, join condition) for this viewer."""
-    if user.roles & CASE_WIDE_ROLES:
-        if board == ALL:
-            return None
-        return CaseBoard, and_(CaseBoard.case_id == Case.id, CaseBoard.board == board)
-    cond = and_(CaseParticipant.case_id == Case.id, CaseParticipant.agency_id == user.agency_id)
-    return CaseParticipant, cond
-
-
 def _own_mechanism(user) -> str | None:
     from hub.cases.steps import mechanism_of
 
     return mechanism_of(user.agency)
 
 
+def _scope(user):
+    """The user's visible-cases SELECT, built once per request (it is the same for every
+    column, and building the aliased clauses is not free)."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return scoped(user, select(Case))
+    cache = g.setdefault("hub_case_scope", {})
+    if user.id not in cache:
+        cache[user.id] = scoped(user, select(Case))
+    return cache[user.id]
+
+
 def column_query(user, board: str, stage: Stage, filters: Filters, today: date):
-    source = _source(user, board)
-    if source is None:
-        stmt = visible(user, Case).where(Case.stage == stage.value)
-        order = [Case.rank, Case.id]
-    else:
-        table, cond = source
-        stmt = visible(user, Case).join(table, cond).where(table.stage == stage.value)
-        order = [table.rank, table.case_id]
+    """The SELECT of one column's cards (before ordering), and its ORDER BY.
+
+    ``rank`` (hub.cases.steps.board_rank) is the board order: 扬言件 first, then the
+    earliest due date; in 销号 the most recently closed first.
+    """
+    stmt, mine = _scope(user)
+    if mine is not None:
+        # "My agency takes part": that participant row carries stage and board order.
+        stmt = stmt.where(mine.stage == stage.value)
+        order = [mine.rank, mine.case_id]
         # A case the user's agency takes part in is on its agency's own mechanism board
         # already; other boards need the case's board row.
-        own_board = table is CaseParticipant and _own_mechanism(user) == board
-        if table is CaseParticipant and board != ALL and not own_board:
+        if board != ALL and _own_mechanism(user) != board:
             on_board = aliased(CaseBoard)
             stmt = stmt.where(exists().where(on_board.case_id == Case.id,
                                              on_board.board == board))
-    # ``rank`` (hub.cases.steps.board_rank) is the board order: 扬言件 first, then the
-    # earliest due date; in 销号 the most recently closed first.
+    elif board == ALL:
+        stmt = stmt.where(Case.stage == stage.value)
+        order = [Case.rank, Case.id]
+    else:
+        stmt = stmt.join(CaseBoard, and_(CaseBoard.case_id == Case.id, CaseBoard.board == board))
+        stmt = stmt.where(CaseBoard.stage == stage.value)
+        order = [CaseBoard.rank, CaseBoard.case_id]
     return _apply_filters(stmt, filters, today), order
 
 

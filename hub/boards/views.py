@@ -27,11 +27,20 @@ bp = Blueprint("boards", __name__, url_prefix="/boards")
 COLOURS = {"red": _l("红色（超期/扬言）"), "yellow": _l("黄色（预警）"), "green": _l("绿色（正常）")}
 
 
-def colour_text() -> dict[str, str]:
-    """Screen-reader text for a card's colour, translated once per page."""
+def card_labels(board) -> dict:
+    """Everything a card prints that is the same on every card: translated and built once
+    per page, not once per card."""
+    from flask_wtf.csrf import generate_csrf
+
     return {
-        "red": _("红色：超期或扬言"), "yellow": _("黄色：预警"), "green": _("绿色：正常"),
-        "paused": _("暂停计时"), "done": _("已办结"),
+        "colour": {"red": _("红色：超期或扬言"), "yellow": _("黄色：预警"),
+                   "green": _("绿色：正常"), "paused": _("暂停计时"), "done": _("已办结")},
+        "to_discuss": _("待会商"), "unassigned": _("未交办"),
+        "overdue": _("超期 %(n)d 天"), "left": _("剩 %(n)d 天"),
+        "provisional": _("暂定"), "provisional_title": _("该年节假日安排尚未载入"),
+        "move_to": _("移到"), "csrf": generate_csrf(),
+        "case_url": url_for("cases.show", case_id=0)[:-1],
+        "move_url": url_for("boards.move", code=board.code, case_id=0),
     }
 
 
@@ -113,7 +122,8 @@ def show(code: str):
     return render_template(
         "boards/show.html", board=board, boards=queries.boards(), columns=columns,
         filters=filters, counties=COUNTIES, colours=COLOURS, flags=FLAGS,
-        agencies=queries.agency_choices(), page_size=queries.PAGE, colour_text=colour_text(), args=request.args.to_dict(), count_cap=queries.COUNT_CAP,
+        agencies=queries.agency_choices(), page_size=queries.PAGE, labels=card_labels(board),
+        back=request.full_path, args=request.args.to_dict(), count_cap=queries.COUNT_CAP,
     )
 
 
@@ -130,7 +140,7 @@ def column(code: str, stage: str):
     cards = _cards(board, stage_enum, _filters(), local_today(), offset)
     args = {k: v for k, v in request.args.items() if k != "offset"}
     return render_template("boards/_cards.html", board=board, stage=stage_enum, cards=cards,
-                           colour_text=colour_text(),
+                           labels=card_labels(board), back=url_for("boards.show", code=board.code),
                            next_offset=offset + queries.PAGE if len(cards) == queries.PAGE else None,
                            args=args)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, or_
+from sqlalchemy import Select, and_, exists, or_
 from sqlalchemy.orm import aliased
 
 from hub.agencies.models import AgencyKind
@@ -20,15 +20,26 @@ def participates_clause(agency_id: int):
     return exists().where(p.case_id == Case.id, p.agency_id == agency_id)
 
 
+def scoped(user, stmt: Select):
+    """The case visibility rule, returned with the user's own participant row when the rule
+    is "my agency takes part" (``None`` for the secretariat and auditors).
+
+    Secretariat and auditors see all cases but restricted ones; everyone else sees the
+    cases their agency participates in, expressed as a join on that participant row (one
+    row per case: (case_id, agency_id) is unique), so queries such as the boards can sort
+    by it.  A restricted case (纪委 clue, reporter protection) is seen only by its
+    participating agencies' users.
+    """
+    if user.roles & CASE_WIDE_ROLES:
+        return stmt.where(or_(Case.restricted.is_(False), participates_clause(user.agency_id))), None
+    mine = aliased(CaseParticipant, name="my_participation")
+    joined = stmt.join(mine, and_(mine.case_id == Case.id, mine.agency_id == user.agency_id))
+    return joined, mine
+
+
 @rule(Case)
 def _cases(user, stmt: Select) -> Select:
-    """Secretariat and auditors see all cases but restricted ones; everyone else sees the
-    cases their agency participates in.  A restricted case (纪委 clue, reporter protection)
-    is seen only by its participating agencies' users."""
-    mine = participates_clause(user.agency_id)
-    if user.roles & CASE_WIDE_ROLES:
-        return stmt.where(or_(Case.restricted.is_(False), mine))
-    return stmt.where(mine)
+    return scoped(user, stmt)[0]
 
 
 def participates(user, case: Case) -> bool:
