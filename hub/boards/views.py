@@ -90,9 +90,7 @@ def card_view(case: Case, today, leads: dict) -> dict:
     }
 
 
-def _cards(board, stage, filters, today, offset):
-    cases = queries.column_cards(current_user, board.code, stage, filters, today, offset)
-    leads = queries.lead_names(cases)
+def _as_cards(cases, today, leads):
     return [card_view(c, today, leads) for c in cases]
 
 
@@ -114,9 +112,13 @@ def show(code: str):
     filters = _filters()
     today = local_today()
     counts = queries.column_counts(current_user, board.code, filters, today)
+    per_stage = {stage: queries.column_cards(current_user, board.code, stage, filters, today)
+                 for stage in Stage}
+    # Lead agency names for every card on the page in one query.
+    leads = queries.lead_names([c for cases in per_stage.values() for c in cases])
     columns = [
         {"stage": stage, "label": STAGE_LABELS[stage], "count": counts[stage.value],
-         "cards": _cards(board, stage, filters, today, 0)}
+         "cards": _as_cards(per_stage[stage], today, leads)}
         for stage in Stage
     ]
     return render_template(
@@ -137,7 +139,9 @@ def column(code: str, stage: str):
     except ValueError:
         abort(404)
     offset = max(request.args.get("offset", 0, type=int), 0)
-    cards = _cards(board, stage_enum, _filters(), local_today(), offset)
+    today = local_today()
+    cases = queries.column_cards(current_user, board.code, stage_enum, _filters(), today, offset)
+    cards = _as_cards(cases, today, queries.lead_names(cases))
     args = {k: v for k, v in request.args.items() if k != "offset"}
     return render_template("boards/_cards.html", board=board, stage=stage_enum, cards=cards,
                            labels=card_labels(board), back=url_for("boards.show", code=board.code),
