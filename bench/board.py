@@ -6,8 +6,8 @@
 For each backend and size it builds the cases with ``hub.cases.bulk.bulk_cases``, then
 reports p50/p95 of the whole board request (Flask test client, logged in) for the
 secretariat (all-mechanisms board) and for a 纪委监委 liaison (信访+纪委监委 board), next to
-the time of the raw SQL that selects the same rows (the six columns' cards and counts, run
-through the database driver directly).  PostgreSQL is started from the machine's binaries
+the time of the raw SQL that selects the same rows (the six columns' cards and the counts
+statement, run through the database driver directly).  PostgreSQL is started from the machine's binaries
 (as in the test suite) when it is available.
 """
 
@@ -46,12 +46,9 @@ def raw_board_sql(app, username, board):
         sqls = []
         for stage in Stage:
             stmt, order = queries.column_query(user, board, stage, filters, today)
-            cards = stmt.order_by(*order).limit(queries.PAGE)
-            capped = stmt.with_only_columns(db.literal_column("cases.id")).limit(
-                queries.COUNT_CAP + 1).subquery()
-            count = db.select(db.func.count()).select_from(capped)
-            for q in (cards, count):
-                sqls.append(str(q.compile(db.engine, compile_kwargs={"literal_binds": True})))
+            sqls.append(stmt.options(*queries.CARD_OPTIONS).order_by(*order).limit(queries.PAGE))
+        sqls.append(queries.counts_statement(user, board, filters, today))
+        sqls = [str(q.compile(db.engine, compile_kwargs={"literal_binds": True})) for q in sqls]
     return sqls
 
 

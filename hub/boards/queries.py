@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased, defer, raiseload
 
 from agencies import registry
 from hub.agencies.models import Agency
-from hub.cases.models import Case, CaseBoard
+from hub.cases.models import Case, CaseBoard, CaseParticipant
 from hub.cases.permissions import participates_clause, scoped
 from hub.cases.vocab import FLAGS, Stage
 from hub.deadlines.engine import Colour
@@ -159,18 +159,43 @@ def column_cards(user, board: str, stage: Stage, filters: Filters, today: date,
     return list(db.session.scalars(stmt))
 
 
+def _participation_count_source(user, board: str, stage: Stage, filters: Filters):
+    """For a user who sees "the cases my agency takes part in", an unfiltered column count
+    is a count of that agency's participant rows — the visibility rule itself — so it need
+    not touch the cases table.  ``None`` when the general query is needed."""
+    _stmt, mine = _scope(user)
+    if mine is None or filters.active():
+        return None
+    rows = aliased(CaseParticipant)
+    stmt = select(rows.case_id).where(rows.agency_id == user.agency_id,
+                                      rows.stage == stage.value)
+    if board != ALL and _own_mechanism(user) != board:
+        on_board = aliased(CaseBoard)
+        stmt = stmt.where(exists().where(on_board.case_id == rows.case_id,
+                                         on_board.board == board))
+    return stmt
+
+
 def column_counts(user, board: str, filters: Filters, today: date) -> dict[str, int]:
-    """Cards per column, capped at COUNT_CAP + 1 (shown as "1000+"): one statement with a
-    capped count per column, so the board pays one round trip for all six."""
+    """Cards per column, capped at COUNT_CAP + 1 (shown as "1000+")."""
+    rows = db.session.execute(counts_statement(user, board, filters, today)).all()
+    return {stage: n for stage, n in rows}
+
+
+def counts_statement(user, board: str, filters: Filters, today: date):
+    """One statement with a capped count per column, so the board pays one round trip for
+    all six."""
     parts = []
     for stage in Stage:
-        stmt, _order = column_query(user, board, stage, filters, today)
-        capped = stmt.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
+        stmt = _participation_count_source(user, board, stage, filters)
+        if stmt is None:
+            stmt, _order = column_query(user, board, stage, filters, today)
+            stmt = stmt.with_only_columns(Case.id)
+        capped = stmt.limit(COUNT_CAP + 1).subquery()
         parts.append(select(literal(stage.value).label("stage"),
                             select(func.count()).select_from(capped).scalar_subquery()
                             .label("n")))
-    rows = db.session.execute(parts[0].union_all(*parts[1:])).all()
-    return {stage: n for stage, n in rows}
+    return parts[0].union_all(*parts[1:])
 
 
 def lead_names(cases: list[Case]) -> dict[int, str]:

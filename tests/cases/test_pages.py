@@ -232,3 +232,19 @@ def test_board_filters_by_participating_agency(app, login_as):
     client = login_as("secretariat")
     page = client.get(f"/boards/all?agency={agency_coded('dh.zfw').id}").get_data(as_text=True)
     assert f'card-{zf.number}"' in page and f'card-{jw.number}"' not in page
+
+
+def test_a_liaisons_column_counts_are_their_visible_cases(app, login_as):
+    import re
+
+    with app.test_request_context():
+        mine = [in_hand(lead="dh.jw", assist=()) for _ in range(3)]
+        in_hand(lead="dh.zfw", assist=())  # not 纪委监委's
+        secret = intake.register(user_named("liaison.xinfang"),
+                                 intake_data(title="另一单位的限制件", restricted=True))
+        lifecycle.forward(user_named("liaison.xinfang"), secret, agency_coded("dh.zfw"))
+        lifecycle.accept(user_named("secretariat"), secret)
+    db.session.commit()
+    page = login_as("liaison.jiwei").get("/boards/xf_discipline").get_data(as_text=True)
+    handling = re.search(r'id="col-handling">[^<]*<span class="count">(\d+)</span>', page)
+    assert handling and int(handling.group(1)) == len(mine)
