@@ -12,7 +12,7 @@ from hub.agencies import services
 from hub.agencies.forms import AgencyForm
 from hub.agencies.models import Agency
 from hub.auth.access import requires
-from hub.auth.capabilities import Capability
+from hub.auth.capabilities import Capability, can
 from hub.auth.models import User
 from hub.auth.visibility import get_visible_or_404, visible
 from hub.core.errors import ServiceError
@@ -48,14 +48,8 @@ def show(agency_id: int):
         members=members,
         children=children,
         plugin=registry.for_kind(agency.kind),
-        owned=services.owned_data(agency) if current_user_can_manage() else [],
+        owned=services.owned_data(agency) if can(current_user, Capability.AGENCIES_MANAGE) else [],
     )
-
-
-def current_user_can_manage() -> bool:
-    from hub.auth.capabilities import can
-
-    return can(current_user, Capability.AGENCIES_MANAGE)
 
 
 def _parent_from(form) -> Agency | None:

@@ -99,13 +99,6 @@ def mask_id_number(number: str | None) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:] if len(number) > 8 else "****"
 
 
-def visible_case_ids(user):
-    from hub.auth.visibility import visible
-
-    return visible(user, Case).with_only_columns(Case.id)
-
-
-
 def reveal(actor, case: Case, petitioner) -> dict:
     """The audited "show" of a petitioner's personal data (DESIGN §10)."""
     from flask_babel import gettext as _

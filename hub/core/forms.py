@@ -20,6 +20,7 @@ def apply_service_error(form, error) -> None:
     """Attach a ServiceError to its field (or to the form) so the error summary shows it."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
-        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+        # WTForms leaves ``errors`` as a tuple on fields that were not validated.
+        field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
