@@ -57,6 +57,8 @@ def _import_models() -> None:
     import hub.audit.models  # noqa: F401
     import hub.auth.models  # noqa: F401
     import hub.auth.sessions  # noqa: F401 - registers the session loader
+    import hub.baoan.models  # noqa: F401
+    import hub.baoan.permissions  # noqa: F401 - registers the 包案 visibility rules
     import hub.cases.models  # noqa: F401
     import hub.cases.permissions  # noqa: F401 - registers the case visibility rule
     import hub.cases.steps  # noqa: F401 - keeps cases in step when deadlines move
@@ -68,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.agencies.views import bp as agencies_bp
     from hub.audit.views import bp as audit_bp
     from hub.auth.views import bp as auth_bp
+    from hub.baoan.views import bp as baoan_bp
     from hub.boards.views import bp as boards_bp
     from hub.cases.views import bp as cases_bp
     from hub.core.views import bp as core_bp
@@ -76,5 +79,5 @@ def _register_blueprints(app: Flask) -> None:
     from hub.users.views import bp as users_bp
 
     for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
-               boards_bp, notifications_bp):
+               boards_bp, notifications_bp, baoan_bp):
         app.register_blueprint(bp)

@@ -22,11 +22,9 @@ def demo_command(bulk):
     import time
 
     from hub.cases.bulk import bulk_cases
-    from hub.cases.demo import load_demo_cases
-    from hub.demo import ACCOUNTS, load_demo
+    from hub.demo import ACCOUNTS, load_full_demo
 
-    result = load_demo()
-    cases = load_demo_cases()
+    result = load_full_demo()
     rate_line = None
     if bulk is not None:
         started = time.perf_counter()
@@ -36,7 +34,7 @@ def demo_command(bulk):
         rate_line = f"bulk cases: {added} created in {seconds:.1f} s ({rate:,.0f} cases/s)"
     db.session.commit()
     click.echo(f"demo data: {result['agencies']} agencies and {result['users']} accounts created")
-    click.echo(f"demo cases: {cases} created")
+    click.echo(f"demo cases: {result['cases']} created; 包案: {result['baoan']} created")
     if rate_line:
         click.echo(rate_line)
     if result["users"]:

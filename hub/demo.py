@@ -176,3 +176,14 @@ def write_credentials(password: str) -> Path:
         fh.write("\n".join(lines) + "\n")
     os.chmod(path, 0o600)
     return path
+
+
+def load_full_demo() -> dict:
+    """Everything the demo shows: prefecture and accounts, cases, and 包案 (idempotent)."""
+    from hub.baoan.demo import load_demo_baoan
+    from hub.cases.demo import load_demo_cases
+
+    result = load_demo()
+    result["cases"] = load_demo_cases()
+    result["baoan"] = load_demo_baoan()
+    return result

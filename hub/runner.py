@@ -24,7 +24,7 @@ def _prepare(settings) -> dict:
     from sqlalchemy import func, select
 
     from hub.auth.models import User
-    from hub.demo import CREDENTIALS_FILE, load_demo
+    from hub.demo import CREDENTIALS_FILE, load_full_demo
     from hub.extensions import db
     from hub.startup import checked_app
 
@@ -37,10 +37,7 @@ def _prepare(settings) -> dict:
         db.session.commit()
         info = {"loaded": False}
         if not db.session.scalar(select(func.count()).select_from(User)):
-            from hub.cases.demo import load_demo_cases
-
-            info.update(load_demo())
-            info["cases"] = load_demo_cases()
+            info.update(load_full_demo())
             info["loaded"] = True
             db.session.commit()
         info["credentials"] = Path(app.instance_path) / CREDENTIALS_FILE

@@ -64,6 +64,10 @@ def _url_for(rule, username, sample):
             values[arg] = sample["case"].id
         elif arg == "petitioner_id":
             values[arg] = sample["case"].petitioners[0].id
+        elif arg == "duty_id":
+            values[arg] = sample["assignment"].duties[0].id
+        elif arg == "assignment_id":
+            values[arg] = sample["assignment"].id
         elif arg == "action":
             values[arg] = "discuss"
         elif arg == "code":
@@ -98,7 +102,15 @@ def test_route_role_matrix(app, role, username):
     from tests.cases.factories import forwarded
 
     with app.test_request_context():
-        sample = {"case": forwarded(lead="mangshi.xfj", assist=("dh.jw",))}
+        from datetime import timedelta
+
+        from hub.baoan.services import assign
+        from hub.deadlines.services import local_today
+
+        case = forwarded(lead="mangshi.xfj", assist=("dh.jw",))
+        assignment = assign(user_named("secretariat"), case, user_named("leader.mangshi"),
+                            local_today() + timedelta(days=60))
+        sample = {"case": case, "assignment": assignment}
     db.session.commit()
     failures = []
     for rule, method in _routes(app):

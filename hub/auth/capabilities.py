@@ -21,6 +21,9 @@ class Capability(StrEnum):
     CASES_VIEW = "cases:view"  # case pages and boards, within visibility
     CASES_REGISTER = "cases:register"  # 登记 (the service also checks the agency)
     CASES_WORK = "cases:work"  # lifecycle steps (the service checks agency and status)
+    BAOAN_OWN = "baoan:own"  # 我的包案: a leader's own cases and duties
+    BAOAN_VIEW = "baoan:view"  # all 包案 with filters and counts
+    BAOAN_MANAGE = "baoan:manage"  # assign, waive, verify and close (销号)
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -35,14 +38,15 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.SECRETARIAT: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
-         Capability.CASES_WORK}
+         Capability.CASES_WORK, Capability.BAOAN_VIEW, Capability.BAOAN_MANAGE}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
          Capability.CASES_WORK}
     ),
-    Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW}),
-    Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW}),
+    Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.BAOAN_OWN}),
+    Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW,
+                             Capability.BAOAN_VIEW}),
 }
 
 

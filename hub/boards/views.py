@@ -11,6 +11,7 @@ from agencies import registry
 from hub.auth.access import requires
 from hub.auth.capabilities import Capability
 from hub.auth.visibility import get_visible_or_404
+from hub.baoan.services import leaders_for
 from hub.boards import queries
 from hub.cases import lifecycle
 from hub.cases.intake import COUNTIES
@@ -38,7 +39,7 @@ def card_labels(board) -> dict:
         "to_discuss": _("待会商"), "unassigned": _("未交办"),
         "overdue": _("超期 %(n)d 天"), "left": _("剩 %(n)d 天"),
         "provisional": _("暂定"), "provisional_title": _("该年节假日安排尚未载入"),
-        "move_to": _("移到"), "csrf": generate_csrf(),
+        "move_to": _("移到"), "csrf": generate_csrf(), "baoan": _("包案："),
         "case_url": url_for("cases.show", case_id=0)[:-1],
         "move_url": url_for("boards.move", code=board.code, case_id=0),
     }
@@ -72,7 +73,7 @@ SIMPLE_MOVES = {
 }
 
 
-def card_view(case: Case, today, leads: dict) -> dict:
+def card_view(case: Case, today, leads: dict, leaders: dict | None = None) -> dict:
     # case.warn_on already folds in the no-progress rule (hub.cases.steps.mirror).
     c = colour(today, case.due_on, case.warn_on, None, progressed=True,
                done=case.stage == Stage.CLOSED.value, paused=case.paused, threat=case.threat)
@@ -81,6 +82,7 @@ def card_view(case: Case, today, leads: dict) -> dict:
     if move and move[1] in lifecycle.actions_for(current_user, case, board=True):
         moves.append((move[0], STAGE_LABELS[move[0]]))
     return {
+        "leaders": (leaders or {}).get(case.id, []),
         "moves": moves,
         "case": case,
         "colour": c.value,
@@ -91,7 +93,8 @@ def card_view(case: Case, today, leads: dict) -> dict:
 
 
 def _as_cards(cases, today, leads):
-    return [card_view(c, today, leads) for c in cases]
+    leaders = leaders_for(c.id for c in cases)  # 包案 leaders, one query for the page
+    return [card_view(c, today, leads, leaders) for c in cases]
 
 
 @bp.get("")
@@ -114,11 +117,13 @@ def show(code: str):
     counts = queries.column_counts(current_user, board.code, filters, today)
     per_stage = {stage: queries.column_cards(current_user, board.code, stage, filters, today)
                  for stage in Stage}
-    # Lead agency names for every card on the page in one query.
-    leads = queries.lead_names([c for cases in per_stage.values() for c in cases])
+    # Lead agency names and 包案 leaders for every card on the page, one query each.
+    every = [c for cases in per_stage.values() for c in cases]
+    leads = queries.lead_names(every)
+    leaders = leaders_for(c.id for c in every)
     columns = [
         {"stage": stage, "label": STAGE_LABELS[stage], "count": counts[stage.value],
-         "cards": _as_cards(per_stage[stage], today, leads)}
+         "cards": [card_view(c, today, leads, leaders) for c in per_stage[stage]]}
         for stage in Stage
     ]
     return render_template(

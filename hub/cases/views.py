@@ -10,8 +10,11 @@ from sqlalchemy import select
 from hub.agencies.models import Agency, AgencyKind
 from hub.audit.models import AuditEvent
 from hub.auth.access import requires
-from hub.auth.capabilities import Capability
+from hub.auth.capabilities import Capability, can
+from hub.auth.roles import RANK_LABELS
 from hub.auth.visibility import get_visible_or_404, visible
+from hub.baoan.models import Assignment
+from hub.baoan.services import assignable_leaders
 from hub.cases import forms, intake, lifecycle, permissions
 from hub.cases.intake import COUNTIES
 from hub.cases.labels import COLOUR_LABELS, EVENT_LABELS, STEP_LABELS
@@ -113,6 +116,10 @@ def _page(case: Case, revealed: dict | None = None, action_forms: dict | None = 
     linked_ids = select(CaseLink.earlier_case_id).where(CaseLink.case_id == case.id)
     linked = db.session.scalars(visible(current_user, Case).where(Case.id.in_(linked_ids))).all()
     actions = lifecycle.actions_for(current_user, case)
+    assignments = db.session.scalars(
+        visible(current_user, Assignment).where(Assignment.case_id == case.id)
+        .order_by(Assignment.active.desc(), Assignment.rank)).all()
+    leaders = assignable_leaders() if can(current_user, Capability.BAOAN_MANAGE) else []
     action_forms = action_forms or {}
     for name in actions:
         if name not in action_forms:
@@ -126,6 +133,7 @@ def _page(case: Case, revealed: dict | None = None, action_forms: dict | None = 
         colour_labels=COLOUR_LABELS, status_labels=STATUS_LABELS, stage_labels=STAGE_LABELS,
         flag_labels=FLAGS, channel_labels=CHANNEL_LABELS, categories=CATEGORIES,
         counties=COUNTIES, ratings=RATINGS, participant_roles=ROLE_LABELS,
+        assignments=assignments, leaders=leaders, rank_labels=RANK_LABELS,
     ), status
 
 

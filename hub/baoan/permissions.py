@@ -1,0 +1,23 @@
+"""Who sees which 包案: its leader, and whoever may see the case."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, or_
+
+from hub.auth.visibility import rule, visible
+from hub.baoan.models import Assignment, Duty
+from hub.cases.models import Case
+
+
+@rule(Assignment)
+def _assignments(user, stmt: Select) -> Select:
+    cases = visible(user, Case).with_only_columns(Case.id)
+    return stmt.where(or_(Assignment.leader_id == user.id, Assignment.case_id.in_(cases)))
+
+
+@rule(Duty)
+def _duties(user, stmt: Select) -> Select:
+    assignments = visible(user, Assignment).with_only_columns(Assignment.id)
+    return stmt.where(Duty.assignment_id.in_(assignments))
+
+

@@ -1,0 +1,182 @@
+"""我的包案 for leaders, the secretariat's 包案 overview, and the 包案 steps."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from hub.auth.access import requires
+from hub.auth.capabilities import Capability
+from hub.auth.models import User, UserRole
+from hub.auth.roles import RANK_LABELS, LeaderRank, Role
+from hub.auth.visibility import get_visible_or_404, visible
+from hub.baoan import services
+from hub.baoan.models import ELEMENTS, Assignment, Duty
+from hub.cases.intake import COUNTIES
+from hub.cases.labels import COLOUR_LABELS
+from hub.cases.models import Case
+from hub.core.errors import ServiceError
+from hub.deadlines.engine import Colour
+from hub.deadlines.services import local_today
+from hub.extensions import db
+
+bp = Blueprint("baoan", __name__)
+
+SEVERITY = [Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.DONE]
+
+
+def _overview(assignments, today):
+    """Each 包案 with its duties' colours and its worst colour (for lists and filters)."""
+    rows = []
+    for a in assignments:
+        duties = [(d, services.duty_colour(d, today)) for d in a.duties]
+        open_colours = [c for d, c in duties if d.status == "open"]
+        worst = next((c for c in SEVERITY if c in open_colours), Colour.DONE)
+        rows.append({"assignment": a, "duties": duties, "colour": worst})
+    return rows
+
+
+def _load(stmt):
+    return db.session.scalars(stmt.options(
+        selectinload(Assignment.duties), selectinload(Assignment.case),
+        selectinload(Assignment.leader))).all()
+
+
+@bp.get("/baoan/mine")
+@requires(Capability.BAOAN_OWN)
+def mine():
+    today = local_today()
+    assignments = _load(visible(current_user, Assignment)
+                        .where(Assignment.leader_id == current_user.id)
+                        .order_by(Assignment.active.desc(), Assignment.target_on))
+    return render_template("baoan/mine.html", rows=_overview(assignments, today), today=today,
+                           elements=ELEMENTS, colour_labels=COLOUR_LABELS)
+
+
+@bp.get("/baoan")
+@requires(Capability.BAOAN_VIEW)
+def index():
+    today = local_today()
+    args = request.args
+    stmt = visible(current_user, Assignment).join(Case, Case.id == Assignment.case_id)
+    if args.get("leader", "").isdigit():
+        stmt = stmt.where(Assignment.leader_id == int(args["leader"]))
+    if args.get("rank") in LeaderRank.__members__.values():
+        stmt = stmt.where(Assignment.rank == args["rank"])
+    if args.get("county") in COUNTIES:
+        stmt = stmt.where(Case.county == args["county"])
+    rows = _overview(_load(stmt.order_by(Assignment.active.desc(), Assignment.target_on)), today)
+    # The counts officials quote, e.g. "厅级领导包案 N 件，已化解 M 件" (before the colour filter).
+    counts = []
+    for rank in LeaderRank:
+        mine = [r for r in rows if r["assignment"].rank == rank.value]
+        counts.append((rank.label, len(mine),
+                       sum(1 for r in mine if r["assignment"].resolved_at is not None),
+                       sum(1 for r in mine if r["assignment"].closed_at is not None)))
+    if args.get("colour") in ("red", "yellow", "green"):
+        rows = [r for r in rows if r["colour"].value == args["colour"]]
+    leaders = db.session.scalars(select(User).join(UserRole).where(
+        UserRole.role == Role.LEADER.value).order_by(User.username)).all()
+    return render_template("baoan/index.html", rows=rows, counts=counts, leaders=leaders,
+                           ranks=RANK_LABELS, counties=COUNTIES, args=args,
+                           colour_labels=COLOUR_LABELS, today=today)
+
+
+def _back(default):
+    target = request.form.get("back", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def _do(change, message):
+    try:
+        change()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return False
+    db.session.commit()
+    flash(message, "success")
+    return True
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+@bp.post("/cases/<int:case_id>/baoan")
+@requires(Capability.BAOAN_MANAGE)
+def assign(case_id: int):
+    case = get_visible_or_404(current_user, Case, case_id)
+    leader_id = request.form.get("leader_id", "")
+    leader = db.session.get(User, int(leader_id)) if leader_id.isdigit() else None
+    target = _date(request.form.get("target_on"))
+
+    def change():
+        if target is None:
+            raise ServiceError(_("请填写有效的目标化解日期"), "target_on")
+        services.assign(current_user, case, leader, target)
+
+    _do(change, _("已安排领导包案"))
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+def _record(duty_id: int, default_back: str):
+    duty = get_visible_or_404(current_user, Duty, duty_id)
+    done_on = _date(request.form.get("done_on"))
+
+    def change():
+        if done_on is None:
+            raise ServiceError(_("请填写有效的完成日期"), "done_on")
+        services.complete(current_user, duty, request.form.get("evidence", ""), done_on)
+
+    _do(change, _("已记录：%(label)s", label=duty.label))
+    return redirect(_back(default_back))
+
+
+@bp.post("/baoan/duties/<int:duty_id>/done")
+@requires(Capability.BAOAN_OWN)
+def duty_done(duty_id: int):
+    """The leader records their duty in one step (what was done, and when)."""
+    return _record(duty_id, url_for("baoan.mine"))
+
+
+@bp.post("/baoan/duties/<int:duty_id>/record")
+@requires(Capability.BAOAN_MANAGE)
+def duty_record(duty_id: int):
+    """The secretariat records a duty on the leader's behalf (e.g. from a phone report)."""
+    return _record(duty_id, url_for("baoan.index"))
+
+
+@bp.post("/baoan/duties/<int:duty_id>/waive")
+@requires(Capability.BAOAN_MANAGE)
+def duty_waive(duty_id: int):
+    duty = get_visible_or_404(current_user, Duty, duty_id)
+    _do(lambda: services.waive(current_user, duty, request.form.get("reason", "")),
+        _("已免除：%(label)s", label=duty.label))
+    return redirect(_back(url_for("baoan.index")))
+
+
+@bp.post("/baoan/<int:assignment_id>/resolved")
+@requires(Capability.BAOAN_OWN)
+def resolved(assignment_id: int):
+    assignment = get_visible_or_404(current_user, Assignment, assignment_id)
+    _do(lambda: services.report_resolved(current_user, assignment, request.form.get("note", "")),
+        _("已报告化解，等待联席办核验销号"))
+    return redirect(_back(url_for("baoan.mine")))
+
+
+@bp.post("/baoan/<int:assignment_id>/close")
+@requires(Capability.BAOAN_MANAGE)
+def close(assignment_id: int):
+    assignment = get_visible_or_404(current_user, Assignment, assignment_id)
+    _do(lambda: services.close(current_user, assignment), _("已核验销号"))
+    return redirect(_back(url_for("baoan.index")))
+
