@@ -64,6 +64,7 @@ def _import_models() -> None:
     import hub.cases.steps  # noqa: F401 - keeps cases in step when deadlines move
     import hub.deadlines.models  # noqa: F401
     import hub.notifications.models  # noqa: F401
+    import hub.notifications.services  # noqa: F401 - after-commit delivery enqueue
 
 
 def _register_blueprints(app: Flask) -> None:

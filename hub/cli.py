@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -145,3 +146,20 @@ def calendar_load(year, path):
         sys.exit(1)
     db.session.commit()
     click.echo(f"{year}: {len(days)} days loaded; {recomputed} provisional deadlines recomputed")
+
+
+notifications_cli = AppGroup("notifications", help="The notification outbox.")
+hub_cli.add_command(notifications_cli)
+
+
+@notifications_cli.command("retry")
+def notifications_retry():
+    """Give failed deliveries new attempts and enqueue every undelivered row now."""
+    from hub.notifications import services
+    from jobs.notifications import enqueue_deliveries
+
+    reset = services.retry_failed()
+    rows = services.due_for_delivery(grace=timedelta(0))
+    db.session.commit()
+    enqueued = enqueue_deliveries(rows)
+    click.echo(f"failed rows reset: {reset}; undelivered rows enqueued: {enqueued} of {len(rows)}")

@@ -47,10 +47,24 @@ def audit_verify_due(now_local: datetime) -> str | None:
     return start.date().isoformat()
 
 
+def every(minutes: int) -> Callable[[datetime], str]:
+    """Due once per ``minutes``-long slot; the job itself asks the database what to do."""
+
+    def due(now_local: datetime) -> str:
+        slot = (now_local.hour * 60 + now_local.minute) // minutes
+        return f"{now_local.date().isoformat()}-{slot}"
+
+    return due
+
+
 def periodic_jobs() -> list[Periodic]:
     from jobs.audit import verify_audit_chain
+    from jobs.notifications import reconcile
 
-    return [Periodic("audit-verify", verify_audit_chain, audit_verify_due)]
+    return [
+        Periodic("audit-verify", verify_audit_chain, audit_verify_due),
+        Periodic("notifications-reconcile", reconcile, every(2)),
+    ]
 
 
 def tick(now_local: datetime) -> list[str]:

@@ -24,6 +24,7 @@ class Capability(StrEnum):
     BAOAN_OWN = "baoan:own"  # 我的包案: a leader's own cases and duties
     BAOAN_VIEW = "baoan:view"  # all 包案 with filters and counts
     BAOAN_MANAGE = "baoan:manage"  # assign, waive, verify and close (销号)
+    NOTIFICATIONS_ADMIN = "notifications:admin"  # delivery failures and retries
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -34,6 +35,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.USERS_MANAGE,
             Capability.AUDIT_VIEW,
             Capability.CALENDAR_MANAGE,
+            Capability.NOTIFICATIONS_ADMIN,
         }
     ),
     Role.SECRETARIAT: frozenset(

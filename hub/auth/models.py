@@ -17,6 +17,7 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200))  # for email notifications
     password_hash: Mapped[str] = mapped_column(String(255))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     leader_rank: Mapped[str | None] = mapped_column(String(20))
@@ -72,6 +73,7 @@ class User(db.Model):
         return {
             "username": self.username,
             "display_name": self.display_name,
+            "email": self.email,
             "agency_id": self.agency_id,
             "roles": sorted(r.role for r in self.role_rows),
             "leader_rank": self.leader_rank,

@@ -160,6 +160,7 @@ def create_user(
     password: str,
     leader_rank: str | None = None,
     must_change_password: bool = True,
+    email: str | None = None,
 ) -> User:
     username = username.strip()
     if not username:
@@ -175,6 +176,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name.strip() or username,
+        email=(email or "").strip() or None,
         password_hash=hash_password(password),
         agency=agency,
         leader_rank=leader_rank if Role.LEADER in roles else None,
@@ -195,7 +197,7 @@ def _check_roles(roles: set[Role], leader_rank: str | None) -> None:
 
 
 def update_user(actor, user: User, *, display_name: str, agency, roles: set[Role],
-                leader_rank: str | None) -> None:
+                leader_rank: str | None, email: str | None = None) -> None:
     before = user.audit_state()
     _check_roles(roles, leader_rank)
     if user.id == getattr(actor, "id", None) and Role.ADMIN not in roles:
@@ -203,6 +205,7 @@ def update_user(actor, user: User, *, display_name: str, agency, roles: set[Role
     if agency.id != user.agency_id and not agency.active:
         raise ServiceError(_("不能把用户放在已停用的单位"), "agency_id")
     user.display_name = display_name.strip() or user.username
+    user.email = (email or "").strip() or None
     user.agency = agency
     user.leader_rank = leader_rank if Role.LEADER in roles else None
     current = {Role(r.role) for r in user.role_rows}

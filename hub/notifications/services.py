@@ -1,20 +1,134 @@
-"""Writing notifications and reading the inbox.  Services flush, never commit."""
+"""Writing notifications (inbox + outbox) and delivering them.  Services flush, never
+commit; the delivery job in jobs/notifications.py owns its transactions."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+import logging
+from datetime import timedelta
+
+from sqlalchemy import event, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from hub.core.types import utcnow
 from hub.extensions import db
-from hub.notifications.models import Notification
+from hub.notifications import channels
+from hub.notifications.models import Delivery, Notification
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+STALE_CLAIM = timedelta(minutes=10)  # a "sending" row older than this lost its worker
+RECONCILE_GRACE = timedelta(minutes=2)  # give the after-commit job time before the sweep
 
 
 def notify(users, kind: str, title: str, body: str = "", link: str | None = None) -> int:
+    """Write the inbox rows and, per enabled channel, the outbox rows — in the caller's
+    transaction.  Delivery jobs are enqueued only after that transaction commits."""
+    users = list(users)
     rows = [Notification(user_id=u.id, kind=kind, title=title[:200], body=body, link=link,
                          created_at=utcnow()) for u in users]
     db.session.add_all(rows)
     db.session.flush()
+    outbox = []
+    for channel in channels.active_channels():
+        for user, row in zip(users, rows, strict=True):
+            if channel.wants(user):
+                outbox.append(Delivery(notification_id=row.id, channel=channel.name,
+                                       status="pending", attempts=0, next_attempt_at=utcnow()))
+    if outbox:
+        db.session.add_all(outbox)
+        db.session.flush()
+        db.session.info.setdefault("hub_outbox", []).extend((d.id, 0) for d in outbox)
     return len(rows)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session):
+    ids = session.info.pop("hub_outbox", None)
+    if ids:
+        from jobs.notifications import enqueue_deliveries
+
+        enqueue_deliveries(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session):
+    session.info.pop("hub_outbox", None)
+
+
+def claim(delivery_id: int) -> bool:
+    """Take a due pending delivery for sending (one worker wins)."""
+    result = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == "pending",
+               Delivery.next_attempt_at <= utcnow())
+        .values(status="sending", claimed_at=utcnow())
+    )
+    return (result.rowcount or 0) == 1
+
+
+def send_claimed(delivery_id: int) -> str:
+    """Send one claimed delivery; record success or schedule a retry with back-off."""
+    from hub.auth.models import User
+
+    delivery = db.session.get(Delivery, delivery_id)
+    channel = channels.get(delivery.channel)
+    user = db.session.get(User, delivery.notification.user_id)
+    try:
+        if channel is None or not channel.enabled():
+            raise channels.DeliveryError(f"channel {delivery.channel} is not configured")
+        channel.send(delivery.notification, user)
+    except channels.DeliveryError as exc:
+        delivery.attempts += 1
+        delivery.last_error = str(exc)[:2000]
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = "failed"
+            log.error("delivery %s failed for good: %s", delivery.id, exc)
+        else:
+            delivery.status = "pending"
+            # back-off: 1, 2, 4, 8, 16 minutes
+            delivery.next_attempt_at = utcnow() + timedelta(minutes=2 ** (delivery.attempts - 1))
+        return "retry" if delivery.status == "pending" else "failed"
+    delivery.status = "sent"
+    delivery.sent_at = utcnow()
+    return "sent"
+
+
+def due_for_delivery(now=None, grace: timedelta = RECONCILE_GRACE) -> list[tuple[int, int]]:
+    """The reconcile sweep: pending rows whose time has come (and that the after-commit job
+    should have sent already, ``grace`` after they were written), and rows whose worker
+    died while sending."""
+    now = now or utcnow()
+    db.session.execute(
+        update(Delivery).where(Delivery.status == "sending", Delivery.claimed_at < now - STALE_CLAIM)
+        .values(status="pending")
+    )
+    return [tuple(row) for row in db.session.execute(
+        select(Delivery.id, Delivery.attempts).where(
+            Delivery.status == "pending", Delivery.next_attempt_at <= now,
+            or_(Delivery.attempts > 0, Delivery.created_at <= now - grace),
+        ).order_by(Delivery.id).limit(5000)
+    )]
+
+
+def retry_failed() -> int:
+    """Give failed deliveries a fresh set of attempts (admin / CLI)."""
+    result = db.session.execute(
+        update(Delivery).where(Delivery.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+def delivery_counts() -> dict[str, int]:
+    return dict(db.session.execute(
+        select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+
+
+def failed_deliveries(limit: int = 100) -> list[Delivery]:
+    return list(db.session.scalars(
+        select(Delivery).where(Delivery.status == "failed").order_by(Delivery.id.desc())
+        .limit(limit)))
 
 
 def unread_count(user) -> int:

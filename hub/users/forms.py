@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hub.auth.roles import RANK_LABELS, ROLE_LABELS
@@ -14,6 +14,9 @@ class CheckboxesField(SelectMultipleField):
 
 class UserEditForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名")), Length(max=100)])
+    email = StringField(_l("电子邮箱"), validators=[
+        Optional(), Length(max=200), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("电子邮箱格式不正确"))],
+        description=_l("用于接收邮件提醒（可不填）"))
     agency_id = SelectField(_l("所属单位"), choices=[])
     roles = CheckboxesField(_l("角色"), choices=[(r.value, v) for r, v in ROLE_LABELS.items()])
     leader_rank = SelectField(

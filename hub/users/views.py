@@ -67,7 +67,7 @@ def create():
             user = services.create_user(
                 current_user, username=form.username.data, display_name=form.display_name.data,
                 agency=_agency(form), roles=_roles(form), password=password,
-                leader_rank=form.leader_rank.data or None,
+                leader_rank=form.leader_rank.data or None, email=form.email.data,
             )
         except ServiceError as exc:
             db.session.rollback()
@@ -94,6 +94,7 @@ def edit(user_id: int):
             services.update_user(
                 current_user, user, display_name=form.display_name.data, agency=_agency(form),
                 roles=_roles(form), leader_rank=form.leader_rank.data or None,
+                email=form.email.data,
             )
         except ServiceError as exc:
             db.session.rollback()
