@@ -62,6 +62,7 @@ def _import_models() -> None:
     import hub.cases.models  # noqa: F401
     import hub.cases.permissions  # noqa: F401 - registers the case visibility rule
     import hub.cases.steps  # noqa: F401 - keeps cases in step when deadlines move
+    import hub.chase.models  # noqa: F401
     import hub.deadlines.models  # noqa: F401
     import hub.notifications.models  # noqa: F401
     import hub.notifications.services  # noqa: F401 - after-commit delivery enqueue

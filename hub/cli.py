@@ -163,3 +163,16 @@ def notifications_retry():
     db.session.commit()
     enqueued = enqueue_deliveries(rows)
     click.echo(f"failed rows reset: {reset}; undelivered rows enqueued: {enqueued} of {len(rows)}")
+
+
+@hub_cli.command("chase")
+def chase_command():
+    """Run one chase sweep now and print what it did."""
+    from hub.chase.sweep import run
+
+    done = run()
+    db.session.commit()
+    if not done:
+        click.echo("chase: nothing due")
+        return
+    click.echo("chase: " + ", ".join(f"{k} {v}" for k, v in sorted(done.items())))

@@ -225,6 +225,12 @@ def flask_config(settings: Settings) -> dict:
         "HUB_END_ON_WORKDAY": settings.end_on_workday,
         "HUB_YELLOW_REMAINING_FRACTION": settings.yellow_remaining,
         "HUB_NO_PROGRESS_FRACTION": settings.no_progress,
+        # 包案 chasing ladder (DESIGN §7): days relative to the due date, and the fairness gap.
+        "HUB_LADDER_OFFSETS": {"remind_before": -3, "remind_due": 0, "yellow": 1,
+                               "inspect": 7, "circulate": 15},
+        "HUB_LADDER_GAP_DAYS": 3,
+        "HUB_INSPECTION_RESPONSE_WORKING_DAYS": 5,
+        "HUB_CHASE_EVERY_MINUTES": 5,
     }
 
 

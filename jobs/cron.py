@@ -58,12 +58,16 @@ def every(minutes: int) -> Callable[[datetime], str]:
 
 
 def periodic_jobs() -> list[Periodic]:
+    from flask import current_app
+
     from jobs.audit import verify_audit_chain
+    from jobs.chase import sweep
     from jobs.notifications import reconcile
 
     return [
         Periodic("audit-verify", verify_audit_chain, audit_verify_due),
         Periodic("notifications-reconcile", reconcile, every(2)),
+        Periodic("chase-sweep", sweep, every(current_app.config["HUB_CHASE_EVERY_MINUTES"])),
     ]
 
 

@@ -66,6 +66,8 @@ def _url_for(rule, username, sample):
             values[arg] = sample["case"].petitioners[0].id
         elif arg == "duty_id":
             values[arg] = sample["assignment"].duties[0].id
+        elif arg == "notice_id":
+            values[arg] = sample["notice"].id
         elif arg == "assignment_id":
             values[arg] = sample["assignment"].id
         elif arg == "action":
@@ -110,7 +112,20 @@ def test_route_role_matrix(app, role, username):
         case = forwarded(lead="mangshi.xfj", assist=("dh.jw",))
         assignment = assign(user_named("secretariat"), case, user_named("leader.mangshi"),
                             local_today() + timedelta(days=60))
-        sample = {"case": case, "assignment": assignment}
+        from hub.chase.models import ChaseStep, InspectionNotice
+
+        step = ChaseStep(item_type="baoan_duty", item_id=assignment.duties[0].id, occurrence=1,
+                         step="inspect", position=3, taken_on=local_today())
+        db.session.add(step)
+        db.session.flush()
+        notice = InspectionNotice(chase_step_id=step.id, item_type="baoan_duty",
+                                  item_id=assignment.duties[0].id, leader_id=assignment.leader_id,
+                                  agency_id=assignment.leader.agency_id, case_id=case.id,
+                                  subject="x", issued_on=local_today(),
+                                  response_due_on=local_today() + timedelta(days=7))
+        db.session.add(notice)
+        db.session.flush()
+        sample = {"case": case, "assignment": assignment, "notice": notice}
     db.session.commit()
     failures = []
     for rule, method in _routes(app):

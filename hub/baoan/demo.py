@@ -49,7 +49,17 @@ def load_demo_baoan() -> int:
         _simulate_history(assignment, ago)
         made += 1
     db.session.flush()
+    _replay_sweeps(today, max(ago for _u, ago, _t in PLAN))
     return made
+
+
+def _replay_sweeps(today, days: int) -> None:
+    """Demo data only: run the daily chase sweep over the simulated past, so the demo has
+    the reminders, 督查 notices and 通报 entries that history would have produced."""
+    from hub.chase.sweep import run
+
+    for back in range(days, -1, -1):
+        run(today=today - timedelta(days=back))
 
 
 def _simulate_history(assignment: Assignment, days: int) -> None:

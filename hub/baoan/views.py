@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,6 +20,8 @@ from hub.baoan.models import ELEMENTS, Assignment, Duty
 from hub.cases.intake import COUNTIES
 from hub.cases.labels import COLOUR_LABELS
 from hub.cases.models import Case
+from hub.chase import services as chase_services
+from hub.chase.models import InspectionNotice
 from hub.core.errors import ServiceError
 from hub.deadlines.engine import Colour
 from hub.deadlines.services import local_today
@@ -54,8 +56,75 @@ def mine():
     assignments = _load(visible(current_user, Assignment)
                         .where(Assignment.leader_id == current_user.id)
                         .order_by(Assignment.active.desc(), Assignment.target_on))
+    notices = db.session.scalars(select(InspectionNotice).where(
+        InspectionNotice.leader_id == current_user.id, InspectionNotice.closed_at.is_(None))
+        .order_by(InspectionNotice.issued_on)).all()
     return render_template("baoan/mine.html", rows=_overview(assignments, today), today=today,
-                           elements=ELEMENTS, colour_labels=COLOUR_LABELS)
+                           elements=ELEMENTS, colour_labels=COLOUR_LABELS, notices=notices)
+
+
+@bp.get("/baoan/notices")
+@requires(Capability.BAOAN_VIEW)
+def notices():
+    """督查 notices for the secretariat: open first, with the leaders' written answers."""
+    cases = visible(current_user, Case).with_only_columns(Case.id)
+    rows = db.session.execute(
+        select(InspectionNotice, User.display_name).join(User, User.id == InspectionNotice.leader_id)
+        .where(InspectionNotice.case_id.in_(cases))
+        .order_by(InspectionNotice.closed_at.is_not(None), InspectionNotice.issued_on.desc())
+    ).all()
+    return render_template("baoan/notices.html", rows=rows)
+
+
+@bp.post("/baoan/notices/<int:notice_id>/answer")
+@requires(Capability.BAOAN_OWN)
+def answer_notice(notice_id: int):
+    notice = _notice_or_404(notice_id)
+    _do(lambda: chase_services.respond(current_user, notice, request.form.get("response", "")),
+        _("已提交书面说明"))
+    return redirect(url_for("baoan.mine"))
+
+
+@bp.post("/baoan/notices/<int:notice_id>/close")
+@requires(Capability.BAOAN_MANAGE)
+def close_notice(notice_id: int):
+    notice = _notice_or_404(notice_id)
+    _do(lambda: chase_services.close_notice(current_user, notice), _("督查通知已办结"))
+    return redirect(url_for("baoan.notices"))
+
+
+def _notice_or_404(notice_id: int) -> InspectionNotice:
+    notice = db.session.get(InspectionNotice, notice_id)
+    if notice is None or (notice.leader_id != current_user.id and db.session.scalar(
+            visible(current_user, Case).where(Case.id == notice.case_id)) is None):
+        abort(404)
+    return notice
+
+
+def _month() -> str:
+    month = request.args.get("month", "")
+    if len(month) == 7 and month[:4].isdigit() and month[4] == "-" and month[5:].isdigit():
+        return month
+    return local_today().strftime("%Y-%m")
+
+
+@bp.get("/baoan/circulars")
+@requires(Capability.BAOAN_VIEW)
+def circulars():
+    """通报: the month's list of overdue 包案 duties, by agency and leader."""
+    month = _month()
+    rows = chase_services.circular_rows(visible(current_user, Case), month)
+    return render_template("baoan/circulars.html", rows=rows, month=month)
+
+
+@bp.get("/baoan/circulars.xlsx")
+@requires(Capability.BAOAN_VIEW)
+def circulars_xlsx():
+    month = _month()
+    rows = chase_services.circular_rows(visible(current_user, Case), month)
+    data = chase_services.circular_xlsx(rows, month)
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="circular-{month}.xlsx"'})
 
 
 @bp.get("/baoan")

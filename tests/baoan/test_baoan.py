@@ -178,4 +178,11 @@ def test_demo_baoan_shows_every_colour_for_the_prefecture_leader(ctx):
         Assignment.leader_id == leader.id, Duty.status == "open")).all()
     colours = {services.duty_colour(d).value for d in duties}
     assert {"red", "yellow", "green"} <= colours
+    from hub.chase.models import CircularEntry, InspectionNotice
+    from hub.notifications.models import Notification
+
+    assert db.session.scalar(select(InspectionNotice.id).limit(1)) is not None
+    assert db.session.scalar(select(CircularEntry.id).limit(1)) is not None
+    assert db.session.scalar(select(Notification.id).where(
+        Notification.user_id == leader.id, Notification.kind == "baoan.remind").limit(1))
     assert load_demo_baoan() == 0
