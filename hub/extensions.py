@@ -45,4 +45,19 @@ def _sqlite_connect(dbapi_connection, _record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # "IMMEDIATE" (see begin_write) takes the write lock at BEGIN, so a writer waits
+        # for another instead of failing when its WAL snapshot went stale.
+        mode = conn.get_execution_options().get("hub_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def begin_write() -> None:
+    """Start the session's transaction as a writer (SQLite: BEGIN IMMEDIATE).
+
+    For jobs that read, then write, and may run beside another copy of themselves (the
+    chase sweep): on SQLite the second one then waits for the first instead of failing
+    with "database is locked".  PostgreSQL needs nothing here.
+    """
+    session = db.session()  # the scoped session's current Session
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={"hub_begin": "IMMEDIATE"})

@@ -66,6 +66,8 @@ def _url_for(rule, username, sample):
             values[arg] = sample["case"].petitioners[0].id
         elif arg == "duty_id":
             values[arg] = sample["assignment"].duties[0].id
+        elif arg == "template_id":
+            values[arg] = 1
         elif arg == "notice_id":
             values[arg] = sample["notice"].id
         elif arg == "assignment_id":

@@ -25,6 +25,7 @@ class Capability(StrEnum):
     BAOAN_VIEW = "baoan:view"  # all 包案 with filters and counts
     BAOAN_MANAGE = "baoan:manage"  # assign, waive, verify and close (销号)
     NOTIFICATIONS_ADMIN = "notifications:admin"  # delivery failures and retries
+    RULES_MANAGE = "rules:manage"  # rule settings such as the 五包 duty template
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -36,6 +37,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.AUDIT_VIEW,
             Capability.CALENDAR_MANAGE,
             Capability.NOTIFICATIONS_ADMIN,
+            Capability.RULES_MANAGE,
         }
     ),
     Role.SECRETARIAT: frozenset(

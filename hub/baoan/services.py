@@ -211,3 +211,22 @@ def assignable_leaders():
         select(User).join(UserRole).where(UserRole.role == Role.LEADER.value,
                                           User.active.is_(True), User.leader_rank.is_not(None))
         .order_by(User.leader_rank, User.username)))
+
+
+def update_template(actor, template: DutyTemplate, *, label: str, offset_days: int,
+                    recurrence_days: int | None, active: bool) -> None:
+    """Admins edit the 五包 template; existing 包案 keep the duties they were given."""
+    if not (label or "").strip():
+        raise ServiceError(_("请填写职责名称"), "label")
+    if not 0 <= offset_days <= 365:
+        raise ServiceError(_("期限须在 0 到 365 天之间"), "offset_days")
+    if recurrence_days is not None and not 1 <= recurrence_days <= 365:
+        raise ServiceError(_("重复周期须在 1 到 365 天之间"), "recurrence_days")
+    before = template.audit_state()
+    template.label = label.strip()
+    template.offset_days = offset_days
+    template.recurrence_days = recurrence_days
+    template.active = active
+    db.session.flush()
+    if template.audit_state() != before:
+        record_change(actor, "baoan.template_updated", template, before)

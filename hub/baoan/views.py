@@ -16,7 +16,7 @@ from hub.auth.models import User, UserRole
 from hub.auth.roles import RANK_LABELS, LeaderRank, Role
 from hub.auth.visibility import get_visible_or_404, visible
 from hub.baoan import services
-from hub.baoan.models import ELEMENTS, Assignment, Duty
+from hub.baoan.models import ELEMENTS, Assignment, Duty, DutyTemplate
 from hub.cases.intake import COUNTIES
 from hub.cases.labels import COLOUR_LABELS
 from hub.cases.models import Case
@@ -249,3 +249,33 @@ def close(assignment_id: int):
     _do(lambda: services.close(current_user, assignment), _("已核验销号"))
     return redirect(_back(url_for("baoan.index")))
 
+
+
+@bp.get("/admin/duty-templates")
+@requires(Capability.RULES_MANAGE)
+def templates():
+    rows = db.session.scalars(select(DutyTemplate).order_by(DutyTemplate.position)).all()
+    return render_template("baoan/templates.html", rows=rows, elements=ELEMENTS)
+
+
+@bp.post("/admin/duty-templates/<int:template_id>")
+@requires(Capability.RULES_MANAGE)
+def update_template(template_id: int):
+    template = db.session.get(DutyTemplate, template_id)
+    if template is None:
+        abort(404)
+    form = request.form
+
+    def number(name, optional=False):
+        raw = (form.get(name) or "").strip()
+        if optional and raw == "":
+            return None
+        if not raw.isdigit():
+            raise ServiceError(_("请填写整数天数"), name)
+        return int(raw)
+
+    _do(lambda: services.update_template(
+        current_user, template, label=form.get("label", ""), offset_days=number("offset_days"),
+        recurrence_days=number("recurrence_days", optional=True),
+        active=form.get("active") == "on"), _("已保存：%(label)s", label=template.label))
+    return redirect(url_for("baoan.templates"))

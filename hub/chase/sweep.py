@@ -23,7 +23,7 @@ from hub.baoan.services import _next_occurrence
 from hub.chase.ladder import Step, next_step
 from hub.chase.models import ChaseStep, CircularEntry, InspectionNotice
 from hub.deadlines.services import compute_due, local_today
-from hub.extensions import db
+from hub.extensions import begin_write, db
 from hub.notifications.services import notify
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def _open_duties(today: date, horizon: int, batch: int):
 
 def run(today: date | None = None, batch: int = 500) -> Counter:
     """One sweep.  Returns how many of each step were taken (and next occurrences made)."""
+    begin_write()  # a second sweep at the same time waits, then finds the steps taken
     today = today or local_today()
     steps = ladder()
     gap = current_app.config["HUB_LADDER_GAP_DAYS"]

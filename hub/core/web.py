@@ -7,6 +7,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -43,6 +44,9 @@ SESSION_END_MESSAGES = {
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # Jobs and commands (the chase sweep, deliveries) write in the default language.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale")

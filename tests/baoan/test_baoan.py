@@ -186,3 +186,28 @@ def test_demo_baoan_shows_every_colour_for_the_prefecture_leader(ctx):
     assert db.session.scalar(select(Notification.id).where(
         Notification.user_id == leader.id, Notification.kind == "baoan.remind").limit(1))
     assert load_demo_baoan() == 0
+
+
+def test_admin_edits_the_template_and_new_baoan_follow_it(login_as):
+    from hub.baoan.models import DutyTemplate
+
+    admin = login_as("admin")
+    plan = db.session.scalar(select(DutyTemplate).where(DutyTemplate.code == "plan"))
+    bad = admin.post(f"/admin/duty-templates/{plan.id}", data={
+        "label": "阅卷", "offset_days": "abc", "recurrence_days": "", "active": "on"},
+        follow_redirects=True)
+    assert "请填写整数天数" in bad.get_data(as_text=True)
+    ok = admin.post(f"/admin/duty-templates/{plan.id}", data={
+        "label": "阅卷并审定化解方案", "offset_days": "10", "recurrence_days": "", "active": "on"})
+    assert ok.status_code == 302
+    screening = db.session.scalar(select(DutyTemplate).where(DutyTemplate.code == "screening"))
+    admin.post(f"/admin/duty-templates/{screening.id}", data={
+        "label": screening.label, "offset_days": "30", "recurrence_days": "30"})  # inactive now
+    db.session.refresh(plan)
+    db.session.refresh(screening)
+    assert plan.offset_days == 10 and not screening.active
+    a = _assign()
+    db.session.refresh(a)
+    codes = {d.template_code for d in a.duties}
+    assert "screening" not in codes
+    assert _duty(a, "plan").due_on >= local_today() + timedelta(days=10)
