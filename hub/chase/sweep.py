@@ -1,4 +1,5 @@
-"""The sweep: for each open 包案 duty, take the ladder step that is due, exactly once.
+"""The sweep: for each open item of each policy (包案 duties, cases' statutory steps), take
+the ladder step that is due, exactly once.
 
 Runs inside the caller's transaction (flushes; the job commits per batch).  Each step is a
 savepoint: its unique key is inserted first, so a concurrent or repeated sweep that gets
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
@@ -20,8 +23,11 @@ from hub.auth.models import User, UserRole
 from hub.auth.roles import Role
 from hub.baoan.models import Assignment, Duty
 from hub.baoan.services import _next_occurrence
+from hub.cases.models import Case
 from hub.chase.ladder import Step, next_step
 from hub.chase.models import ChaseStep, CircularEntry, InspectionNotice
+from hub.deadlines.models import Deadline
+from hub.deadlines.rules import rule
 from hub.deadlines.services import compute_due, local_today
 from hub.extensions import begin_write, db
 from hub.notifications.services import notify
@@ -34,6 +40,7 @@ KINDS = {"remind_before": "remind", "remind_due": "remind", "yellow": "warn",
 
 
 def ladder() -> list[Step]:
+    """The 包案 ladder (DESIGN §7), offsets from the settings."""
     offsets = current_app.config["HUB_LADDER_OFFSETS"]
     steps = [Step(name, offsets[name], KINDS[name]) for name in KINDS]
     return sorted(steps, key=lambda s: s.offset)
@@ -49,7 +56,7 @@ def _liaisons(agency_id: int) -> list[User]:
         UserRole.role == Role.LIAISON.value, User.agency_id == agency_id, User.active.is_(True))))
 
 
-def _open_duties(today: date, horizon: int, batch: int):
+def _duty_items(today: date, horizon: int, batch: int):
     """Open duties of active 包案 whose first ladder step may be due (index on status, due)."""
     from datetime import timedelta
 
@@ -61,65 +68,70 @@ def _open_duties(today: date, horizon: int, batch: int):
 
 
 def run(today: date | None = None, batch: int = 500) -> Counter:
-    """One sweep.  Returns how many of each step were taken (and next occurrences made)."""
+    """One sweep over every policy.  Returns how many of each step were taken."""
     begin_write()  # a second sweep at the same time waits, then finds the steps taken
     today = today or local_today()
-    steps = ladder()
     gap = current_app.config["HUB_LADDER_GAP_DAYS"]
-    horizon = max(0, -min(s.offset for s in steps))
     done: Counter = Counter()
-    duties = _open_duties(today, horizon, batch)
-    try:
-        chunk: list[Duty] = []
-        for duty in duties:
-            chunk.append(duty)
-            if len(chunk) >= batch:
-                _chase_chunk(chunk, steps, today, gap, done)
-                chunk = []
-        if chunk:
-            _chase_chunk(chunk, steps, today, gap, done)
-    finally:
-        duties.close()
+    for policy in POLICIES:
+        steps = policy.ladder()
+        horizon = max(0, -min(s.offset for s in steps))
+        items = policy.open_items(today, horizon, batch)
+        try:
+            chunk: list = []
+            for item in items:
+                chunk.append(item)
+                if len(chunk) >= batch:
+                    _chase_chunk(policy, chunk, steps, today, gap, done)
+                    chunk = []
+            if chunk:
+                _chase_chunk(policy, chunk, steps, today, gap, done)
+        finally:
+            items.close()
     return done
 
 
-def _chase_chunk(chunk: list[Duty], steps: list[Step], today: date, gap: int,
+def _chase_chunk(policy, chunk: list, steps: list[Step], today: date, gap: int,
                  done: Counter) -> None:
-    ids = [d.id for d in chunk]
+    ids = [item.id for item in chunk]
     taken: dict[int, dict[str, date]] = {}
     for item_id, step, on in db.session.execute(
             select(ChaseStep.item_id, ChaseStep.step, ChaseStep.taken_on).where(
-                ChaseStep.item_type == ITEM, ChaseStep.item_id.in_(ids))):
+                ChaseStep.item_type == policy.item_type, ChaseStep.item_id.in_(ids))):
         taken.setdefault(item_id, {})[step] = on
-    for duty in chunk:
-        if duty.recurrence_days and duty.due_on <= today:
-            # A recurring duty that falls due gets its next occurrence (once).
-            if _next_occurrence(duty) is not None:
-                done["next_occurrence"] += 1
-        step = next_step(steps, duty.due_on, today, taken.get(duty.id, {}), gap)
-        if step is not None and _take(duty, step, steps.index(step), today):
+    for item in chunk:
+        if policy.before(item, today):
+            done["next_occurrence"] += 1
+        step = next_step(steps, item.due_on, today, taken.get(item.id, {}), gap)
+        if step is not None and _take(policy, item, step, steps.index(step), today):
             done[step.name] += 1
     db.session.flush()
 
 
-def _take(duty: Duty, step: Step, position: int, today: date) -> bool:
+def _take(policy, item, step: Step, position: int, today: date) -> bool:
     """Record the step under its unique key, then its effects — all or nothing."""
     savepoint = db.session.begin_nested()
     try:
-        row = ChaseStep(item_type=ITEM, item_id=duty.id, occurrence=duty.occurrence,
-                        step=step.name, position=position, taken_on=today)
+        row = ChaseStep(item_type=policy.item_type, item_id=item.id,
+                        occurrence=policy.occurrence(item), step=step.name, position=position,
+                        taken_on=today)
         db.session.add(row)
         db.session.flush()  # the unique key: a second sweep stops here
-        _effects(duty, step, row, today)
+        policy.effects(item, step, row, today)
         savepoint.commit()
         return True
     except IntegrityError:
         savepoint.rollback()
-        log.info("step %s of duty %s already taken", step.name, duty.id)
+        log.info("step %s of %s %s already taken", step.name, policy.item_type, item.id)
         return False
 
 
-def _effects(duty: Duty, step: Step, row: ChaseStep, today: date) -> None:
+def _duty_before(duty: Duty, today: date) -> bool:
+    """A recurring duty that falls due gets its next occurrence (once)."""
+    return bool(duty.recurrence_days and duty.due_on <= today and _next_occurrence(duty))
+
+
+def _duty_effects(duty: Duty, step: Step, row: ChaseStep, today: date) -> None:
     assignment = duty.assignment
     leader = assignment.leader
     case = assignment.case
@@ -155,3 +167,61 @@ def _effects(duty: Duty, step: Step, row: ChaseStep, today: date) -> None:
         notify([leader, *_secretariat()], "baoan.circulate",
                _("通报：%(what)s 逾期 %(n)d 天，已列入本月通报", what=what, n=days_over),
                "", "/baoan/circulars")
+
+
+# --- cases' statutory steps (《信访工作条例》 periods) ---------------------------------
+
+CASE_ITEM = "case_deadline"
+# The clocks the handling bodies owe; the petitioner's own request windows are not chased.
+CHASED_KINDS = ("case.forward", "case.accept", "case.handle", "case.review", "case.recheck")
+
+
+def case_ladder() -> list[Step]:
+    offsets = current_app.config["HUB_LADDER_OFFSETS"]
+    return [Step("remind_before", offsets["remind_before"], "remind"),
+            Step("remind_due", offsets["remind_due"], "remind"),
+            Step("yellow", offsets["yellow"], "warn")]
+
+
+def _case_items(today: date, horizon: int, batch: int):
+    from datetime import timedelta
+
+    stmt = (select(Deadline).where(Deadline.owner_type == "cases", Deadline.done_at.is_(None),
+                                   Deadline.paused.is_(False), Deadline.kind.in_(CHASED_KINDS),
+                                   Deadline.due_on <= today + timedelta(days=horizon))
+            .order_by(Deadline.id).execution_options(yield_per=batch))
+    return db.session.scalars(stmt)
+
+
+def _case_effects(deadline: Deadline, step: Step, row: ChaseStep, today: date) -> None:
+    case = db.session.get(Case, deadline.owner_id)
+    if case is None:
+        return
+    what = f"{case.number}「{rule(deadline.kind).label}」"
+    if step.name == "yellow":
+        notify(_secretariat(), "case.yellow",
+               _("预警：%(what)s 已超过法定期限", what=what), "", f"/cases/{case.id}")
+        return
+    # 受理部门负责程序推进: forwarding is the registering 信访局's; later steps the lead's.
+    agency_id = case.registering_agency_id if deadline.kind == "case.forward" else (
+        case.lead_agency_id or case.registering_agency_id)
+    title = (_("提醒：%(what)s 今日到期", what=what) if today >= deadline.due_on
+             else _("提醒：%(what)s 将于 %(due)s 到期", what=what, due=deadline.due_on.isoformat()))
+    notify(_liaisons(agency_id), "case.remind", title, "", f"/cases/{case.id}")
+
+
+@dataclass(frozen=True)
+class Policy:
+    item_type: str
+    ladder: Callable[[], list[Step]]
+    open_items: Callable
+    effects: Callable
+    before: Callable = lambda item, today: False
+    occurrence: Callable = lambda item: 1
+
+
+POLICIES = [
+    Policy(ITEM, ladder, _duty_items, _duty_effects, _duty_before,
+           occurrence=lambda duty: duty.occurrence),
+    Policy(CASE_ITEM, case_ladder, _case_items, _case_effects),
+]

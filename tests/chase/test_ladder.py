@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.baoan import services as baoan
 from hub.chase import sweep
@@ -150,3 +150,29 @@ def test_notice_answer_close_and_the_circular_with_xlsx(app, login_as):
     other = app.test_client()
     login(other, "liaison.zhengfa")
     assert other.get(f"/baoan/circulars?month={month}").status_code == 403
+
+
+def test_cases_statutory_steps_are_chased(ctx):
+    from hub.cases import lifecycle, steps
+    from tests.cases.factories import forwarded
+
+    case = forwarded(lead="dh.jw", assist=())  # the 15-day acceptance clock runs
+    deadline = steps.current_deadline(case)
+    due = deadline.due_on
+    jiwei = user_named("liaison.jiwei")
+    assert sweep.run(today=due - timedelta(days=3))["remind_before"] >= 1
+    note = db.session.scalar(select(Notification).where(
+        Notification.user_id == jiwei.id, Notification.kind == "case.remind"))
+    assert case.number in note.title
+    assert sweep.run(today=due)["remind_due"] >= 1
+    assert sweep.run(today=due + timedelta(days=1))["yellow"] >= 1
+    sec_note = db.session.scalar(select(Notification).where(
+        Notification.user_id == user_named("secretariat").id, Notification.kind == "case.yellow"))
+    assert case.number in sec_note.title
+    # Once accepted, the acceptance clock is done and no longer chased.
+    lifecycle.accept(jiwei, case)
+    taken = db.session.scalar(select(func.count()).select_from(ChaseStep).where(
+        ChaseStep.item_type == "case_deadline", ChaseStep.item_id == deadline.id))
+    sweep.run(today=due + timedelta(days=20))
+    assert db.session.scalar(select(func.count()).select_from(ChaseStep).where(
+        ChaseStep.item_type == "case_deadline", ChaseStep.item_id == deadline.id)) == taken
