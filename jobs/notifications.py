@@ -7,15 +7,13 @@ from jobs.context import in_app
 
 def enqueue_deliveries(rows) -> int:
     """Enqueue one delivery job per (delivery id, attempts) pair — called after the
-    transaction that wrote the rows commits.  The attempt count is part of the job id, so a
-    retry is a new job.  Redis being down only delays delivery: the sweep finds the rows."""
-    from jobs.queues import enqueue_once
+    transaction that wrote the rows commits, and by the reconcile sweep.  No fixed job id:
+    a job of a killed worker may hold any id for a long time, and a duplicate job is
+    harmless because delivery first claims its row.  Redis being down only delays
+    delivery: the sweep finds the rows."""
+    from jobs.queues import enqueue
 
-    done = 0
-    for delivery_id, attempts in rows:
-        if enqueue_once(deliver, f"deliver-{delivery_id}-{attempts}", delivery_id):
-            done += 1
-    return done
+    return sum(1 for delivery_id, _attempts in rows if enqueue(deliver, delivery_id))
 
 
 def deliver(delivery_id: int) -> str:

@@ -30,3 +30,14 @@ def enqueue_once(func, job_id: str, *args, name: str = DEFAULT, **kwargs) -> boo
         log.warning("could not enqueue %s: %s", job_id, exc)
         return False
     return True
+
+
+def enqueue(func, *args, name: str = DEFAULT, **kwargs) -> bool:
+    """Enqueue without a fixed id (for jobs that are safe to run twice, such as a delivery
+    that first claims its row).  Returns False when Redis is unavailable."""
+    try:
+        queue(name).enqueue(func, *args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - Redis down must not break the caller
+        log.warning("could not enqueue %s: %s", getattr(func, "__name__", func), exc)
+        return False
+    return True

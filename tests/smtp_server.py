@@ -20,6 +20,10 @@ class _Handler(socketserver.StreamRequestHandler):
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             if data_mode:
                 if line == ".":
+                    if self.server.delay:
+                        import time
+
+                        time.sleep(self.server.delay)
                     data_mode = False
                     mail["data"] = "\n".join(lines)
                     self.server.messages.append(dict(mail))
@@ -51,8 +55,9 @@ class SMTPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.delay = delay  # seconds per message, to catch a worker mid-batch
         self.messages: list[dict] = []
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 

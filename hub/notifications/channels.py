@@ -43,6 +43,8 @@ class EmailChannel(Channel):
         msg["From"] = cfg["sender"]
         msg["To"] = user.email
         msg["Subject"] = f"[信访+] {notification.title}"
+        # One id per notification: a resend after a crash is recognisable as the same mail.
+        msg["Message-ID"] = f"<notification-{notification.id}@xinfang-hub>"
         body = notification.body or notification.title
         if notification.link:
             body += f"\n\n{notification.link}"

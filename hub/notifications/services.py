@@ -99,9 +99,12 @@ def due_for_delivery(now=None, grace: timedelta = RECONCILE_GRACE) -> list[tuple
     should have sent already, ``grace`` after they were written), and rows whose worker
     died while sending."""
     now = now or utcnow()
+    # A worker died while sending: count that as an attempt, so the retry is a new job id
+    # (the dead job's id may still be held in Redis).
     db.session.execute(
         update(Delivery).where(Delivery.status == "sending", Delivery.claimed_at < now - STALE_CLAIM)
-        .values(status="pending")
+        .values(status="pending", attempts=Delivery.attempts + 1,
+                last_error="the worker stopped while sending")
     )
     return [tuple(row) for row in db.session.execute(
         select(Delivery.id, Delivery.attempts).where(
