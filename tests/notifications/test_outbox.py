@@ -149,3 +149,44 @@ def test_no_outbox_rows_without_smtp_or_email(ctx):
     services.notify([user_named("auditor")], "test", "仅站内消息")
     assert db.session.scalar(select(Delivery)) is None
     assert db.session.scalar(select(Notification).where(Notification.title == "仅站内消息"))
+
+
+def test_a_web_request_that_notifies_succeeds_with_redis_down(make_app, workdir, redis_url):
+    """Registering a 扬言件 tells the secretariat; with Redis down the request still commits,
+    and the mail goes out once Redis is back."""
+    from datetime import date
+
+    from tests.conftest import login
+
+    server = SMTPServer()
+    with server:
+        app = make_app(redis=False, HUB_REDIS_URL=f"unix://{workdir}/gone.sock",
+                       HUB_SMTP=_smtp(server.port))
+        with app.app_context():
+            user_named("secretariat").email = "secretariat@example.invalid"
+            db.session.commit()
+            db.session.remove()
+        client = app.test_client()
+        login(client, "liaison.xinfang")
+        resp = client.post("/cases/new", data={
+            "title": "扬言到州政府门口采取过激行为", "content": "信访人情绪激动。", "channel": "visit",
+            "category": "land", "headcount": "1", "county": "mangshi", "township_id": "",
+            "registered_on": date.today().isoformat(),  # UTC today is never after 北京 today
+            "petitioners-0-name": "岳某",
+            "flags": "threat"})
+        assert resp.status_code == 302  # committed although Redis is unreachable
+        with app.app_context():
+            delivery = db.session.scalar(select(Delivery))
+            assert delivery is not None and delivery.status == "pending"
+            delivery.created_at = utcnow() - timedelta(minutes=5)
+            db.session.commit()
+            db.session.remove()
+        app.config["HUB_REDIS_URL"] = redis_url
+        app.extensions.pop("hub_redis", None)
+        with app.app_context():
+            _drain()
+            assert jobs.reconcile() == 1
+            assert SimpleWorker([queue()], connection=get_redis()).work(burst=True)
+            db.session.remove()
+        assert len(server.messages) == 1
+        assert "<notification-" in server.messages[0]["data"]
