@@ -1,4 +1,5 @@
-"""``python -m jobs.worker``: one RQ worker (with the scheduler) for the hub's queues."""
+"""``python -m jobs.worker [--burst]``: one RQ worker (with the scheduler) for the hub's
+queues; ``--burst`` works through what is queued and exits (benchmarks)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ def main() -> int:
 
     with app.app_context():
         worker = Worker([DEFAULT], connection=get_redis())
-        worker.work(with_scheduler=True, logging_level="INFO")
+        # The app is created once here, before the worker forks its work-horses.
+        worker.work(with_scheduler="--burst" not in sys.argv, burst="--burst" in sys.argv,
+                    logging_level="INFO")
     return 0
 
 

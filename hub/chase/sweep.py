@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User, UserRole
 from hub.auth.roles import Role
@@ -47,13 +48,22 @@ def ladder() -> list[Step]:
 
 
 def _secretariat() -> list[User]:
-    return list(db.session.scalars(select(User).join(UserRole).where(
-        UserRole.role == Role.SECRETARIAT.value, User.active.is_(True))))
+    """Active secretariat users, looked up once per sweep (the sweep's request cache)."""
+    cache = g.setdefault("hub_chase_people", {}) if has_app_context() else {}
+    if "secretariat" not in cache:
+        cache["secretariat"] = list(db.session.scalars(select(User).join(UserRole).where(
+            UserRole.role == Role.SECRETARIAT.value, User.active.is_(True))))
+    return cache["secretariat"]
 
 
 def _liaisons(agency_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).join(UserRole).where(
-        UserRole.role == Role.LIAISON.value, User.agency_id == agency_id, User.active.is_(True))))
+    cache = g.setdefault("hub_chase_people", {}) if has_app_context() else {}
+    key = ("liaisons", agency_id)
+    if key not in cache:
+        cache[key] = list(db.session.scalars(select(User).join(UserRole).where(
+            UserRole.role == Role.LIAISON.value, User.agency_id == agency_id,
+            User.active.is_(True))))
+    return cache[key]
 
 
 def _duty_items(today: date, horizon: int, batch: int):
@@ -63,6 +73,8 @@ def _duty_items(today: date, horizon: int, batch: int):
     stmt = (select(Duty).join(Assignment, Assignment.id == Duty.assignment_id)
             .where(Duty.status == "open", Assignment.active.is_(True),
                    Duty.due_on <= today + timedelta(days=horizon))
+            .options(joinedload(Duty.assignment).joinedload(Assignment.leader),
+                     joinedload(Duty.assignment).joinedload(Assignment.case))
             .order_by(Duty.id).execution_options(yield_per=batch))
     return db.session.scalars(stmt)
 
@@ -70,6 +82,8 @@ def _duty_items(today: date, horizon: int, batch: int):
 def run(today: date | None = None, batch: int = 500) -> Counter:
     """One sweep over every policy.  Returns how many of each step were taken."""
     begin_write()  # a second sweep at the same time waits, then finds the steps taken
+    if has_app_context():
+        g.pop("hub_chase_people", None)  # people are looked up afresh for every sweep
     today = today or local_today()
     gap = current_app.config["HUB_LADDER_GAP_DAYS"]
     done: Counter = Counter()

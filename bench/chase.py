@@ -1,0 +1,189 @@
+"""Benchmark: the chase sweep and notification delivery.
+
+    .venv/bin/python bench/chase.py [--cases 1000000] [--duties 10000,100000] [--deliveries 2000]
+
+Builds the cases (``hub.cases.bulk``) and open 包案 duties (bulk inserts, due dates spread
+around today), then for each duty count reports the first sweep's wall time and peak Python
+memory next to the raw indexed SQL that finds the same due items.  Then it measures
+delivered notifications per second through one real ``rq worker`` (email to a local SMTP
+server) next to RQ's own no-op job rate on the same Redis.  SQLite in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "benchmark-secret-key-0123456789abcdef"
+RQ = str(Path(sys.executable).parent / "rq")
+
+
+def noop():
+    return None
+
+
+def add_duties(n: int, today) -> None:
+    """n open duties on 包案 of existing cases (7 per 包案), due from 30 days ago to 30 ahead."""
+    from sqlalchemy import insert, select
+
+    from hub.auth.models import User
+    from hub.baoan.models import Assignment, Duty
+    from hub.cases.models import Case
+    from hub.extensions import db
+
+    leader = db.session.scalar(select(User).where(User.username == "leader.prefecture"))
+    taken = select(Assignment.case_id)
+    case_ids = db.session.scalars(select(Case.id).where(Case.id.notin_(taken))
+                                  .limit((n + 6) // 7)).all()
+    now = datetime.now(UTC)
+    for start in range(0, len(case_ids), 2000):
+        chunk = case_ids[start:start + 2000]
+        rows = db.session.execute(insert(Assignment).returning(Assignment.id), [
+            {"case_id": cid, "leader_id": leader.id, "rank": "ting", "active": True,
+             "target_on": today + timedelta(days=90), "assigned_at": now} for cid in chunk
+        ]).scalars().all()
+        duties = []
+        for k, aid in enumerate(rows):
+            for j in range(7):
+                if len(duties) + start * 7 >= n:
+                    break
+                due = today + timedelta(days=((k * 7 + j) % 61) - 30)
+                duties.append({"assignment_id": aid, "template_code": f"t{j}", "element": "results",
+                               "label": "基准职责", "occurrence": 1, "start_on": due - timedelta(days=30),
+                               "due_on": due, "status": "open"})
+        if duties:
+            db.session.execute(insert(Duty), duties)
+    db.session.commit()
+
+
+def raw_due_query_ms(today) -> float:
+    from sqlalchemy import text
+
+    from hub.extensions import db
+
+    sql = text("SELECT d.id, d.due_on, s.step FROM baoan_duties d "
+               "JOIN baoan_assignments a ON a.id = d.assignment_id "
+               "LEFT JOIN chase_steps s ON s.item_type = 'baoan_duty' AND s.item_id = d.id "
+               "WHERE d.status = 'open' AND a.active AND d.due_on <= :horizon")
+    start = time.perf_counter()
+    db.session.execute(sql, {"horizon": today + timedelta(days=3)}).all()
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--duties", default="10000,100000")
+    parser.add_argument("--deliveries", type=int, default=2000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="hub-chase-"))
+    os.environ.update(HUB_INSTANCE_PATH=str(work), HUB_DATABASE_URL=f"sqlite:///{work / 'b.db'}",
+                      HUB_SECRET_KEY=SECRET, HUB_DEMO_PASSWORD="Bench-Pass-2026")
+    from hub.core.services import start_redis, stop_tree
+
+    redis_proc = start_redis(work / "redis.sock", work / "redis.log")
+    os.environ["HUB_REDIS_URL"] = f"unix://{work / 'redis.sock'}"
+    try:
+        run(args, work)
+    finally:
+        stop_tree(redis_proc)
+
+
+def run(args, work: Path) -> None:
+    from flask_migrate import upgrade
+
+    from hub import create_app
+    from hub.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        from hub.cases.bulk import bulk_cases
+        from hub.deadlines.services import local_today
+        from hub.demo import load_demo
+
+        load_demo()
+        db.session.commit()
+        bulk_cases(args.cases)
+        db.session.commit()
+        today = local_today()
+        have = 0
+        for size in sorted(int(s) for s in args.duties.split(",")):
+            add_duties(size - have, today)
+            have = size
+            db.session.execute(db.text("DELETE FROM chase_steps"))
+            db.session.execute(db.text("ANALYZE"))
+            db.session.commit()
+            raw = min(raw_due_query_ms(today) for _ in range(3))
+            db.session.remove()
+            from hub.chase.sweep import run as sweep
+
+            tracemalloc.start()
+            start = time.perf_counter()
+            with app.test_request_context():
+                done = sweep(today=today)
+                db.session.commit()
+            wall = (time.perf_counter() - start) * 1000
+            peak = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+            start = time.perf_counter()
+            again = sweep(today=today)
+            db.session.commit()
+            second = (time.perf_counter() - start) * 1000
+            print(f"{args.cases:,} cases, {size:,} open duties: first sweep {wall:,.0f} ms "
+                  f"({sum(done.values()):,} steps taken), peak Python memory {peak:.1f} MB; "
+                  f"second sweep {second:,.0f} ms ({sum(again.values())} steps); "
+                  f"raw due-items SQL {raw:,.0f} ms", flush=True)
+    delivery_rate(app, args.deliveries, work)
+
+
+def delivery_rate(app, n: int, work: Path) -> None:
+    from rq import Queue
+
+    from hub.core.redis import get_redis
+    from hub.extensions import db
+    from tests.smtp_server import SMTPServer
+
+    with SMTPServer() as smtp, app.app_context():
+        app.config["HUB_SMTP"] = {"host": "127.0.0.1", "port": smtp.port, "user": None,
+                                  "password": None, "sender": "hub@example.invalid", "tls": False}
+        from hub.auth.models import User
+        from hub.notifications.services import notify
+
+        user = db.session.scalar(db.select(User).where(User.username == "secretariat"))
+        user.email = "secretariat@example.invalid"
+        q = Queue("default", connection=get_redis())
+        q.empty()
+        for k in range(n):
+            notify([user], "bench", f"基准提醒 {k}")
+        db.session.commit()  # n delivery jobs enqueued after commit
+        env = {**os.environ, "HUB_SMTP_HOST": "127.0.0.1", "HUB_SMTP_PORT": str(smtp.port),
+               "HUB_SMTP_SENDER": "hub@example.invalid"}
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "jobs.worker", "--burst"],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        deliveries = n / (time.perf_counter() - start)
+        for _ in range(n):
+            q.enqueue("bench.chase.noop")
+        start = time.perf_counter()
+        subprocess.run([RQ, "worker", "--burst", "--url",
+                        env["HUB_REDIS_URL"], "--path", str(ROOT), "-q", "default"],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        noops = n / (time.perf_counter() - start)
+        print(f"delivery through one rq worker: {deliveries:,.0f}/s "
+              f"({len(smtp.messages)} mails); RQ no-op jobs: {noops:,.0f}/s "
+              f"(delivery = {deliveries / noops:.0%} of no-op)")
+
+
+if __name__ == "__main__":
+    main()
