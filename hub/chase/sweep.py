@@ -17,7 +17,8 @@ from datetime import date
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User, UserRole
@@ -27,6 +28,7 @@ from hub.baoan.services import _next_occurrence
 from hub.cases.models import Case
 from hub.chase.ladder import Step, next_step
 from hub.chase.models import ChaseStep, CircularEntry, InspectionNotice
+from hub.core.types import utcnow
 from hub.deadlines.models import Deadline
 from hub.deadlines.rules import rule
 from hub.deadlines.services import compute_due, local_today
@@ -122,22 +124,37 @@ def _chase_chunk(policy, chunk: list, steps: list[Step], today: date, gap: int,
     db.session.flush()
 
 
+_INSERT_STEP: dict[str, object] = {}
+
+
+def _insert_step_statement():
+    """One statement per dialect, built once (so SQLAlchemy compiles it once)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _INSERT_STEP:
+        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        _INSERT_STEP[dialect] = (
+            insert(ChaseStep)
+            .on_conflict_do_nothing(index_elements=["item_type", "item_id", "occurrence", "step"])
+            .returning(ChaseStep.id))
+    return _INSERT_STEP[dialect]
+
+
 def _take(policy, item, step: Step, position: int, today: date) -> bool:
-    """Record the step under its unique key, then its effects — all or nothing."""
-    savepoint = db.session.begin_nested()
-    try:
-        row = ChaseStep(item_type=policy.item_type, item_id=item.id,
-                        occurrence=policy.occurrence(item), step=step.name, position=position,
-                        taken_on=today)
-        db.session.add(row)
-        db.session.flush()  # the unique key: a second sweep stops here
-        policy.effects(item, step, row, today)
-        savepoint.commit()
-        return True
-    except IntegrityError:
-        savepoint.rollback()
+    """Record the step under its unique key, then its effects, in the sweep's transaction.
+
+    INSERT … ON CONFLICT DO NOTHING: a step another sweep already recorded (or is recording:
+    PostgreSQL waits for it) inserts nothing, and then no effect is written either.
+    """
+    step_id = db.session.execute(_insert_step_statement(), {
+        "item_type": policy.item_type, "item_id": item.id,
+        "occurrence": policy.occurrence(item), "step": step.name, "position": position,
+        "taken_on": today, "taken_at": utcnow(),
+    }).scalar_one_or_none()
+    if step_id is None:
         log.info("step %s of %s %s already taken", step.name, policy.item_type, item.id)
         return False
+    policy.effects(item, step, step_id, today)
+    return True
 
 
 def _duty_before(duty: Duty, today: date) -> bool:
@@ -145,7 +162,7 @@ def _duty_before(duty: Duty, today: date) -> bool:
     return bool(duty.recurrence_days and duty.due_on <= today and _next_occurrence(duty))
 
 
-def _duty_effects(duty: Duty, step: Step, row: ChaseStep, today: date) -> None:
+def _duty_effects(duty: Duty, step: Step, step_id: int, today: date) -> None:
     assignment = duty.assignment
     leader = assignment.leader
     case = assignment.case
@@ -164,7 +181,7 @@ def _duty_effects(duty: Duty, step: Step, row: ChaseStep, today: date) -> None:
     elif step.name == "inspect":
         due = compute_due(today, current_app.config["HUB_INSPECTION_RESPONSE_WORKING_DAYS"],
                           "working").on
-        notice = InspectionNotice(chase_step_id=row.id, item_type=ITEM, item_id=duty.id,
+        notice = InspectionNotice(chase_step_id=step_id, item_type=ITEM, item_id=duty.id,
                                   leader_id=leader.id, agency_id=leader.agency_id,
                                   case_id=case.id, subject=what[:300], issued_on=today,
                                   response_due_on=due)
@@ -174,7 +191,7 @@ def _duty_effects(duty: Duty, step: Step, row: ChaseStep, today: date) -> None:
                _("督查通知：%(what)s 逾期 %(n)d 天，请于 %(due)s 前书面说明",
                  what=what, n=days_over, due=due.isoformat()), "", "/baoan/mine")
     elif step.name == "circulate":
-        db.session.add(CircularEntry(chase_step_id=row.id, month=today.strftime("%Y-%m"),
+        db.session.add(CircularEntry(chase_step_id=step_id, month=today.strftime("%Y-%m"),
                                      leader_id=leader.id, agency_id=leader.agency_id,
                                      case_id=case.id, subject=what[:300],
                                      days_overdue=days_over, created_on=today))
@@ -207,7 +224,7 @@ def _case_items(today: date, horizon: int, batch: int):
     return db.session.scalars(stmt)
 
 
-def _case_effects(deadline: Deadline, step: Step, row: ChaseStep, today: date) -> None:
+def _case_effects(deadline: Deadline, step: Step, step_id: int, today: date) -> None:
     case = db.session.get(Case, deadline.owner_id)
     if case is None:
         return
