@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 
 from flask import Flask, current_app, has_app_context
 
@@ -38,12 +39,19 @@ def in_app(fn):
     return wrapper
 
 
+_pool_owner: int | None = None
+
+
 def _run(app, db, fn, args, kwargs, push):
+    global _pool_owner
     ctx = app.app_context() if push else None
     if ctx is not None:
         ctx.push()
-        # A forked work-horse must not reuse the parent's pooled connections.
-        db.engine.dispose(close=False)
+        if _pool_owner != os.getpid():
+            # A forked work-horse must not reuse the parent's pooled connections; within
+            # one process (several jobs, or a batch) the pool is kept.
+            db.engine.dispose(close=False)
+            _pool_owner = os.getpid()
     try:
         result = fn(*args, **kwargs)
         db.session.commit()

@@ -13,7 +13,27 @@ def enqueue_deliveries(rows) -> int:
     delivery: the sweep finds the rows."""
     from jobs.queues import enqueue
 
-    return sum(1 for delivery_id, _attempts in rows if enqueue(deliver, delivery_id))
+    ids = [delivery_id for delivery_id, _attempts in rows]
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        if enqueue(deliver_many, chunk):
+            done += len(chunk)
+    return done
+
+
+# Deliveries per job: one fork and one app context serve a batch of mails.
+BATCH = 25
+
+
+def deliver_many(delivery_ids: list[int]) -> dict:
+    """Deliver a batch; each row is claimed, sent and recorded on its own, so a worker
+    killed mid-batch leaves the unclaimed rows pending for the reconcile sweep."""
+    results: dict = {}
+    for delivery_id in delivery_ids:
+        outcome = deliver(delivery_id)
+        results[outcome] = results.get(outcome, 0) + 1
+    return results
 
 
 def deliver(delivery_id: int) -> str:

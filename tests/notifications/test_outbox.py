@@ -60,7 +60,7 @@ def test_delivered_after_commit_by_a_worker_and_safe_to_run_twice(mail_app):
         delivery = db.session.scalar(select(Delivery))
         assert delivery.status == "pending"
         jobs_waiting = [queue().fetch_job(j) for j in queue().get_job_ids()]
-        assert [j.args for j in jobs_waiting] == [(delivery.id,)]
+        assert [j.args for j in jobs_waiting] == [([delivery.id],)]
         assert SimpleWorker([queue()], connection=get_redis()).work(burst=True)
         db.session.expire_all()
         assert db.session.get(Delivery, delivery.id).status == "sent"
