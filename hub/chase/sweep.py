@@ -25,6 +25,7 @@ from hub.auth.models import User, UserRole
 from hub.auth.roles import Role
 from hub.baoan.models import Assignment, Duty
 from hub.baoan.services import _next_occurrence
+from hub.cases.alerts import secretariat_users
 from hub.cases.models import Case
 from hub.chase.ladder import Step, next_step
 from hub.chase.models import ChaseStep, CircularEntry, InspectionNotice
@@ -53,8 +54,7 @@ def _secretariat() -> list[User]:
     """Active secretariat users, looked up once per sweep (the sweep's request cache)."""
     cache = g.setdefault("hub_chase_people", {}) if has_app_context() else {}
     if "secretariat" not in cache:
-        cache["secretariat"] = list(db.session.scalars(select(User).join(UserRole).where(
-            UserRole.role == Role.SECRETARIAT.value, User.active.is_(True))))
+        cache["secretariat"] = secretariat_users()
     return cache["secretariat"]
 
 
