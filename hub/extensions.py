@@ -61,3 +61,14 @@ def begin_write() -> None:
     session = db.session()  # the scoped session's current Session
     if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
         session.connection(execution_options={"hub_begin": "IMMEDIATE"})
+
+
+def insert_or_skip(model, *key: str):
+    """INSERT … ON CONFLICT (key) DO NOTHING for the session's database (SQLite or
+    PostgreSQL): a row that another transaction wrote first is skipped, not an error."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    # On the table, not the ORM class: a multi-row insert is then one statement per batch
+    # without the ORM's per-row bookkeeping (nothing of it enters the session).
+    return dialect.insert(model.__table__).on_conflict_do_nothing(index_elements=list(key))

@@ -21,7 +21,7 @@ from hub.core.errors import ServiceError
 from hub.core.types import utcnow
 from hub.deadlines.engine import Colour, colour, warning_dates
 from hub.deadlines.services import compute_due, local_today, thresholds
-from hub.extensions import db
+from hub.extensions import db, insert_or_skip
 
 CLOSED_STATUSES = {Status.CLOSED.value, Status.NOT_ACCEPTED.value}
 
@@ -82,21 +82,19 @@ def _occurrence(assignment: Assignment, template: DutyTemplate, start: date, n: 
                 status="open")
 
 
-def _next_occurrence(duty: Duty) -> Duty | None:
-    """A recurring duty's next occurrence, counted from this one's due date (once)."""
+def _next_occurrence(duty: Duty) -> int | None:
+    """A recurring duty's next occurrence, counted from this one's due date, once: written
+    with INSERT … ON CONFLICT DO NOTHING, so a sweep and a recording user (or two sweeps)
+    at the same moment make one.  Returns its id, or None when there is none to make."""
     if not duty.recurrence_days or not duty.assignment.active:
         return None
-    exists = db.session.scalar(select(Duty.id).where(
-        Duty.assignment_id == duty.assignment_id, Duty.template_code == duty.template_code,
-        Duty.occurrence == duty.occurrence + 1))
-    if exists is not None:
-        return None
-    nxt = Duty(assignment_id=duty.assignment_id, template_code=duty.template_code,
-               element=duty.element, label=duty.label, occurrence=duty.occurrence + 1,
-               recurrence_days=duty.recurrence_days, start_on=duty.due_on,
-               due_on=_due(duty.due_on, duty.recurrence_days), status="open")
-    db.session.add(nxt)
-    return nxt
+    return db.session.scalar(
+        insert_or_skip(Duty, "assignment_id", "template_code", "occurrence")
+        .values(assignment_id=duty.assignment_id, template_code=duty.template_code,
+                element=duty.element, label=duty.label, occurrence=duty.occurrence + 1,
+                recurrence_days=duty.recurrence_days, start_on=duty.due_on,
+                due_on=_due(duty.due_on, duty.recurrence_days), status="open")
+        .returning(Duty.id))
 
 
 def _may_record(actor, duty: Duty) -> bool:

@@ -1,9 +1,12 @@
 """The sweep: for each open item of each policy (包案 duties, cases' statutory steps), take
 the ladder step that is due, exactly once.
 
-Runs inside the caller's transaction (flushes; the job commits per batch).  Each step is a
-savepoint: its unique key is inserted first, so a concurrent or repeated sweep that gets
-there second rolls back only that step and changes nothing.
+Runs inside the caller's transaction (flushes; the caller commits).  The database narrows
+the items to those whose next ladder step has come (one indexed query, the same one the
+benchmark times), the pure ladder decides the step, and a chunk's steps are recorded with
+one INSERT … ON CONFLICT DO NOTHING: a step another sweep recorded first inserts nothing,
+and then no effect is written for it either.  Items are read as plain rows, so memory stays
+flat however many are open.
 """
 
 from __future__ import annotations
@@ -11,16 +14,15 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from flask import current_app, g, has_app_context
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, case, false, func, insert, literal, or_, select
+from sqlalchemy.orm import aliased
 
+from hub.audit.services import record
 from hub.auth.models import User, UserRole
 from hub.auth.roles import Role
 from hub.baoan.models import Assignment, Duty
@@ -33,8 +35,8 @@ from hub.core.types import utcnow
 from hub.deadlines.models import Deadline
 from hub.deadlines.rules import rule
 from hub.deadlines.services import compute_due, local_today
-from hub.extensions import begin_write, db
-from hub.notifications.services import notify
+from hub.extensions import begin_write, db, insert_or_skip
+from hub.notifications.services import Message, notify_many
 
 log = logging.getLogger(__name__)
 
@@ -50,154 +52,202 @@ def ladder() -> list[Step]:
     return sorted(steps, key=lambda s: s.offset)
 
 
-def _secretariat() -> list[User]:
-    """Active secretariat users, looked up once per sweep (the sweep's request cache)."""
-    cache = g.setdefault("hub_chase_people", {}) if has_app_context() else {}
-    if "secretariat" not in cache:
-        cache["secretariat"] = secretariat_users()
-    return cache["secretariat"]
+@dataclass
+class Sweep:
+    """What one sweep knows (people, today) and what it will write, chunk by chunk."""
 
+    today: date
+    gap: int
+    cache: dict = field(default_factory=dict)  # people, texts, dates: looked up once
+    messages: list[Message] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)
+    circulars: list[dict] = field(default_factory=list)
 
-def _liaisons(agency_id: int) -> list[User]:
-    cache = g.setdefault("hub_chase_people", {}) if has_app_context() else {}
-    key = ("liaisons", agency_id)
-    if key not in cache:
-        cache[key] = list(db.session.scalars(select(User).join(UserRole).where(
-            UserRole.role == Role.LIAISON.value, User.agency_id == agency_id,
-            User.active.is_(True))))
-    return cache[key]
+    def _(self, msgid: str, **variables) -> str:
+        """gettext, with each message looked up once per sweep (thousands of notices)."""
+        key = ("text", msgid)
+        if key not in self.cache:
+            self.cache[key] = _(msgid)
+        return self.cache[key] % variables if variables else self.cache[key]
 
+    def notify(self, users, kind: str, title: str, body: str = "", link: str | None = None):
+        self.messages.append(Message(list(users), kind, title, body, link))
 
-def _duty_items(today: date, horizon: int, batch: int):
-    """Open duties of active 包案 whose first ladder step may be due (index on status, due)."""
-    from datetime import timedelta
+    def secretariat(self) -> list[User]:
+        if "secretariat" not in self.cache:
+            self.cache["secretariat"] = secretariat_users()
+        return self.cache["secretariat"]
 
-    stmt = (select(Duty).join(Assignment, Assignment.id == Duty.assignment_id)
-            .where(Duty.status == "open", Assignment.active.is_(True),
-                   Duty.due_on <= today + timedelta(days=horizon))
-            .options(joinedload(Duty.assignment).joinedload(Assignment.leader),
-                     joinedload(Duty.assignment).joinedload(Assignment.case))
-            .order_by(Duty.id).execution_options(yield_per=batch))
-    return db.session.scalars(stmt)
+    def liaisons(self, agency_id: int | None) -> list[User]:
+        key = ("liaisons", agency_id)
+        if key not in self.cache:
+            self.cache[key] = list(db.session.scalars(select(User).join(UserRole).where(
+                UserRole.role == Role.LIAISON.value, User.agency_id == agency_id,
+                User.active.is_(True))))
+        return self.cache[key]
+
+    def user(self, user_id: int) -> User:
+        key = ("user", user_id)
+        if key not in self.cache:
+            self.cache[key] = db.session.get(User, user_id)
+        return self.cache[key]
+
+    def write(self) -> None:
+        """The chunk's effects, one multi-row INSERT per table."""
+        if self.notices:
+            db.session.execute(insert(InspectionNotice), self.notices)
+        if self.circulars:
+            db.session.execute(insert(CircularEntry), self.circulars)
+        notify_many(self.messages)
+        self.messages, self.notices, self.circulars = [], [], []
 
 
 def run(today: date | None = None, batch: int = 500) -> Counter:
     """One sweep over every policy.  Returns how many of each step were taken."""
     begin_write()  # a second sweep at the same time waits, then finds the steps taken
-    if has_app_context():
-        g.pop("hub_chase_people", None)  # people are looked up afresh for every sweep
-    today = today or local_today()
-    gap = current_app.config["HUB_LADDER_GAP_DAYS"]
+    sweep = Sweep(today or local_today(), current_app.config["HUB_LADDER_GAP_DAYS"])
     done: Counter = Counter()
     for policy in POLICIES:
         steps = policy.ladder()
-        horizon = max(0, -min(s.offset for s in steps))
-        items = policy.open_items(today, horizon, batch)
+        result = db.session.execute(
+            policy.items().where(or_(
+                next_step_due(policy, steps, sweep.today, sweep.gap),
+                policy.also_visit(sweep.today)))
+            .order_by(policy.key).execution_options(yield_per=batch))
         try:
-            chunk: list = []
-            for item in items:
-                chunk.append(item)
-                if len(chunk) >= batch:
-                    _chase_chunk(policy, chunk, steps, today, gap, done)
-                    chunk = []
-            if chunk:
-                _chase_chunk(policy, chunk, steps, today, gap, done)
+            for chunk in result.partitions():
+                _chase_chunk(policy, chunk, steps, sweep, done)
         finally:
-            items.close()
+            result.close()
+    if done:
+        record(None, "chase.sweep", after={"on": sweep.today, **done}, actor_name="system")
     return done
 
 
-def _chase_chunk(policy, chunk: list, steps: list[Step], today: date, gap: int,
-                 done: Counter) -> None:
-    ids = [item.id for item in chunk]
+def next_step_due(policy: Policy, steps: list[Step], today: date, gap: int):
+    """SQL: the item's next ladder step (after the last one taken) has come, and for an
+    escalation the step before it was taken at least ``gap`` days ago.  A narrowing only:
+    ``next_step`` decides, so this may let through more than it takes, never less."""
+    mine = (ChaseStep.item_type == policy.item_type, ChaseStep.item_id == policy.key,
+            ChaseStep.occurrence == policy.occurrence)
+    last = func.coalesce(select(func.max(ChaseStep.position)).where(*mine).scalar_subquery(), -1)
+    last_on = select(func.max(ChaseStep.taken_on)).where(*mine).scalar_subquery()
+    whens = {}
+    for i, step in enumerate(steps):
+        has_come = policy.due <= today - timedelta(days=step.offset)
+        if step.kind == "escalate":
+            has_come = and_(has_come, last_on <= today - timedelta(days=gap))
+        whens[i - 1] = has_come
+    return case(whens, value=last, else_=false())
+
+
+def _chase_chunk(policy: Policy, chunk, steps: list[Step], sweep: Sweep, done: Counter) -> None:
+    ids = [row.id for row in chunk]
     taken: dict[int, dict[str, date]] = {}
-    for item_id, step, on in db.session.execute(
-            select(ChaseStep.item_id, ChaseStep.step, ChaseStep.taken_on).where(
-                ChaseStep.item_type == policy.item_type, ChaseStep.item_id.in_(ids))):
-        taken.setdefault(item_id, {})[step] = on
-    for item in chunk:
-        if policy.before(item, today):
+    for item_id, occurrence, step, on in db.session.execute(
+            select(ChaseStep.item_id, ChaseStep.occurrence, ChaseStep.step, ChaseStep.taken_on)
+            .where(ChaseStep.item_type == policy.item_type, ChaseStep.item_id.in_(ids))):
+        taken.setdefault((item_id, occurrence), {})[step] = on
+    planned = {}
+    for row in chunk:
+        if policy.before(row, sweep.today):
             done["next_occurrence"] += 1
-        step = next_step(steps, item.due_on, today, taken.get(item.id, {}), gap)
-        if step is not None and _take(policy, item, step, steps.index(step), today):
-            done[step.name] += 1
-    db.session.flush()
+        step = next_step(steps, row.due_on, sweep.today,
+                         taken.get((row.id, row.occurrence), {}), sweep.gap)
+        if step is not None:
+            planned[(row.id, row.occurrence, step.name)] = (row, step)
+    if not planned:
+        return
+    now = utcnow()
+    recorded = db.session.execute(_insert_steps_statement(), [
+        {"item_type": policy.item_type, "item_id": row.id, "occurrence": row.occurrence,
+         "step": step.name, "position": steps.index(step), "taken_on": sweep.today,
+         "taken_at": now} for row, step in planned.values()]).all()
+    for step_id, item_id, occurrence, name in recorded:
+        row, step = planned.pop((item_id, occurrence, name))
+        policy.effects(row, step, step_id, sweep)
+        done[step.name] += 1
+    for item_id, _occurrence, name in planned:  # recorded first by another sweep
+        log.info("step %s of %s %s already taken", name, policy.item_type, item_id)
+    sweep.write()
 
 
-_INSERT_STEP: dict[str, object] = {}
+def _insert_steps_statement():
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the key: the step's exactly-once record."""
+    return (insert_or_skip(ChaseStep, "item_type", "item_id", "occurrence", "step")
+            .returning(ChaseStep.id, ChaseStep.item_id, ChaseStep.occurrence, ChaseStep.step))
 
 
-def _insert_step_statement():
-    """One statement per dialect, built once (so SQLAlchemy compiles it once)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _INSERT_STEP:
-        insert = sqlite_insert if dialect == "sqlite" else pg_insert
-        _INSERT_STEP[dialect] = (
-            insert(ChaseStep)
-            .on_conflict_do_nothing(index_elements=["item_type", "item_id", "occurrence", "step"])
-            .returning(ChaseStep.id))
-    return _INSERT_STEP[dialect]
+# --- 包案 duties ------------------------------------------------------------------------
+
+def _duty_items():
+    """Open duties of active 包案, with what their notices say (plain rows)."""
+    return (select(Duty.id, Duty.due_on, Duty.occurrence, Duty.label, Duty.recurrence_days,
+                   Assignment.leader_id, Case.id.label("case_id"), Case.number)
+            .join(Assignment, Assignment.id == Duty.assignment_id)
+            .join(Case, Case.id == Assignment.case_id)
+            .where(Duty.status == "open", Assignment.active.is_(True)))
 
 
-def _take(policy, item, step: Step, position: int, today: date) -> bool:
-    """Record the step under its unique key, then its effects, in the sweep's transaction.
-
-    INSERT … ON CONFLICT DO NOTHING: a step another sweep already recorded (or is recording:
-    PostgreSQL waits for it) inserts nothing, and then no effect is written either.
-    """
-    step_id = db.session.execute(_insert_step_statement(), {
-        "item_type": policy.item_type, "item_id": item.id,
-        "occurrence": policy.occurrence(item), "step": step.name, "position": position,
-        "taken_on": today, "taken_at": utcnow(),
-    }).scalar_one_or_none()
-    if step_id is None:
-        log.info("step %s of %s %s already taken", step.name, policy.item_type, item.id)
-        return False
-    policy.effects(item, step, step_id, today)
-    return True
+def _duty_also_visit(today: date):
+    """A recurring duty that has fallen due and has no next occurrence yet."""
+    successor = aliased(Duty)
+    return and_(Duty.recurrence_days.is_not(None), Duty.due_on <= today,
+                ~select(successor.id).where(
+                    successor.assignment_id == Duty.assignment_id,
+                    successor.template_code == Duty.template_code,
+                    successor.occurrence == Duty.occurrence + 1).exists())
 
 
-def _duty_before(duty: Duty, today: date) -> bool:
+def _duty_before(row, today: date) -> bool:
     """A recurring duty that falls due gets its next occurrence (once)."""
-    return bool(duty.recurrence_days and duty.due_on <= today and _next_occurrence(duty))
+    if not (row.recurrence_days and row.due_on <= today):
+        return False
+    return _next_occurrence(db.session.get(Duty, row.id)) is not None
 
 
-def _duty_effects(duty: Duty, step: Step, step_id: int, today: date) -> None:
-    assignment = duty.assignment
-    leader = assignment.leader
-    case = assignment.case
-    link = f"/cases/{case.id}"
-    days_over = (today - duty.due_on).days
-    what = f"{case.number}「{duty.label}」"
+def _duty_effects(row, step: Step, step_id: int, sweep: Sweep) -> None:
+    leader = sweep.user(row.leader_id)
+    today = sweep.today
+    link = f"/cases/{row.case_id}"
+    days_over = (today - row.due_on).days
+    what = f"{row.number}「{row.label}」"
     if step.name in ("remind_before", "remind_due"):
-        title = (_("提醒：%(what)s 今日到期", what=what) if days_over >= 0
-                 else _("提醒：%(what)s 将于 %(due)s 到期", what=what, due=duty.due_on.isoformat()))
-        notify([leader, *_liaisons(leader.agency_id)], "baoan.remind", title,
-               _("请及时落实包案职责并在“我的包案”中记录。"), "/baoan/mine")
+        title = (sweep._("提醒：%(what)s 今日到期", what=what) if days_over >= 0
+                 else sweep._("提醒：%(what)s 将于 %(due)s 到期", what=what, due=row.due_on.isoformat()))
+        sweep.notify([leader, *sweep.liaisons(leader.agency_id)], "baoan.remind", title,
+                     sweep._("请及时落实包案职责并在“我的包案”中记录。"), "/baoan/mine")
     elif step.name == "yellow":
-        notify(_secretariat(), "baoan.yellow",
-               _("预警：%(leader)s 的包案职责 %(what)s 已逾期 %(n)d 天",
-                 leader=leader.display_name, what=what, n=days_over), "", link)
+        sweep.notify(sweep.secretariat(), "baoan.yellow",
+                     sweep._("预警：%(leader)s 的包案职责 %(what)s 已逾期 %(n)d 天",
+                       leader=leader.display_name, what=what, n=days_over), "", link)
     elif step.name == "inspect":
-        due = compute_due(today, current_app.config["HUB_INSPECTION_RESPONSE_WORKING_DAYS"],
-                          "working").on
-        notice = InspectionNotice(chase_step_id=step_id, item_type=ITEM, item_id=duty.id,
-                                  leader_id=leader.id, agency_id=leader.agency_id,
-                                  case_id=case.id, subject=what[:300], issued_on=today,
-                                  response_due_on=due)
-        db.session.add(notice)
-        db.session.flush()
-        notify([leader, *_liaisons(leader.agency_id), *_secretariat()], "baoan.inspect",
-               _("督查通知：%(what)s 逾期 %(n)d 天，请于 %(due)s 前书面说明",
-                 what=what, n=days_over, due=due.isoformat()), "", "/baoan/mine")
+        due = _inspection_due(sweep)
+        sweep.notices.append(dict(
+            chase_step_id=step_id, item_type=ITEM, item_id=row.id, leader_id=leader.id,
+            agency_id=leader.agency_id, case_id=row.case_id, subject=what[:300],
+            issued_on=today, response_due_on=due))
+        sweep.notify([leader, *sweep.liaisons(leader.agency_id), *sweep.secretariat()],
+                     "baoan.inspect",
+                     sweep._("督查通知：%(what)s 逾期 %(n)d 天，请于 %(due)s 前书面说明",
+                       what=what, n=days_over, due=due.isoformat()), "", "/baoan/mine")
     elif step.name == "circulate":
-        db.session.add(CircularEntry(chase_step_id=step_id, month=today.strftime("%Y-%m"),
-                                     leader_id=leader.id, agency_id=leader.agency_id,
-                                     case_id=case.id, subject=what[:300],
-                                     days_overdue=days_over, created_on=today))
-        notify([leader, *_secretariat()], "baoan.circulate",
-               _("通报：%(what)s 逾期 %(n)d 天，已列入本月通报", what=what, n=days_over),
-               "", "/baoan/circulars")
+        sweep.circulars.append(dict(
+            chase_step_id=step_id, month=today.strftime("%Y-%m"), leader_id=leader.id,
+            agency_id=leader.agency_id, case_id=row.case_id, subject=what[:300],
+            days_overdue=days_over, created_on=today))
+        sweep.notify([leader, *sweep.secretariat()], "baoan.circulate",
+                     sweep._("通报：%(what)s 逾期 %(n)d 天，已列入本月通报", what=what, n=days_over),
+                     "", "/baoan/circulars")
+
+
+def _inspection_due(sweep: Sweep) -> date:
+    """督查 answers are due so many working days after today (the same for the whole sweep)."""
+    if "inspection_due" not in sweep.cache:
+        sweep.cache["inspection_due"] = compute_due(
+            sweep.today, current_app.config["HUB_INSPECTION_RESPONSE_WORKING_DAYS"],
+            "working").on
+    return sweep.cache["inspection_due"]
 
 
 # --- cases' statutory steps (《信访工作条例》 periods) ---------------------------------
@@ -214,45 +264,55 @@ def case_ladder() -> list[Step]:
             Step("yellow", offsets["yellow"], "warn")]
 
 
-def _case_items(today: date, horizon: int, batch: int):
-    from datetime import timedelta
+def _case_items():
+    """Running statutory clocks of cases (plain rows, with the case's agencies)."""
+    return (select(Deadline.id, Deadline.due_on, Deadline.kind, literal(1).label("occurrence"),
+                   Case.id.label("case_id"), Case.number, Case.registering_agency_id,
+                   Case.lead_agency_id)
+            .join(Case, Case.id == Deadline.owner_id)
+            .where(Deadline.owner_type == "cases", Deadline.done_at.is_(None),
+                   Deadline.paused.is_(False), Deadline.kind.in_(CHASED_KINDS)))
 
-    stmt = (select(Deadline).where(Deadline.owner_type == "cases", Deadline.done_at.is_(None),
-                                   Deadline.paused.is_(False), Deadline.kind.in_(CHASED_KINDS),
-                                   Deadline.due_on <= today + timedelta(days=horizon))
-            .order_by(Deadline.id).execution_options(yield_per=batch))
-    return db.session.scalars(stmt)
 
-
-def _case_effects(deadline: Deadline, step: Step, step_id: int, today: date) -> None:
-    case = db.session.get(Case, deadline.owner_id)
-    if case is None:
-        return
-    what = f"{case.number}「{rule(deadline.kind).label}」"
+def _case_effects(row, step: Step, step_id: int, sweep: Sweep) -> None:
+    what = f"{row.number}「{rule(row.kind).label}」"
+    link = f"/cases/{row.case_id}"
     if step.name == "yellow":
-        notify(_secretariat(), "case.yellow",
-               _("预警：%(what)s 已超过法定期限", what=what), "", f"/cases/{case.id}")
+        sweep.notify(sweep.secretariat(), "case.yellow",
+                     sweep._("预警：%(what)s 已超过法定期限", what=what), "", link)
         return
     # 受理部门负责程序推进: forwarding is the registering 信访局's; later steps the lead's.
-    agency_id = case.registering_agency_id if deadline.kind == "case.forward" else (
-        case.lead_agency_id or case.registering_agency_id)
-    title = (_("提醒：%(what)s 今日到期", what=what) if today >= deadline.due_on
-             else _("提醒：%(what)s 将于 %(due)s 到期", what=what, due=deadline.due_on.isoformat()))
-    notify(_liaisons(agency_id), "case.remind", title, "", f"/cases/{case.id}")
+    agency_id = row.registering_agency_id if row.kind == "case.forward" else (
+        row.lead_agency_id or row.registering_agency_id)
+    title = (sweep._("提醒：%(what)s 今日到期", what=what) if sweep.today >= row.due_on
+             else sweep._("提醒：%(what)s 将于 %(due)s 到期", what=what, due=row.due_on.isoformat()))
+    sweep.notify(sweep.liaisons(agency_id), "case.remind", title, "", link)
 
 
 @dataclass(frozen=True)
 class Policy:
+    """Anything with a due date that the ladder chases.
+
+    ``items()`` selects the open items as rows with at least ``id``, ``due_on`` and
+    ``occurrence``; ``key``/``due``/``occurrence`` are the columns behind them, so the
+    sweep can ask the database which items' next step has come.
+    """
+
     item_type: str
     ladder: Callable[[], list[Step]]
-    open_items: Callable
+    items: Callable
+    key: object
+    due: object
     effects: Callable
-    before: Callable = lambda item, today: False
-    occurrence: Callable = lambda item: 1
+    occurrence: object = literal(1)
+    # Work on an item before its step (a recurring duty's next occurrence), and which items
+    # to visit for it even when no step is due.
+    before: Callable = lambda row, today: False
+    also_visit: Callable = lambda today: false()
 
 
 POLICIES = [
-    Policy(ITEM, ladder, _duty_items, _duty_effects, _duty_before,
-           occurrence=lambda duty: duty.occurrence),
-    Policy(CASE_ITEM, case_ladder, _case_items, _case_effects),
+    Policy(ITEM, ladder, _duty_items, Duty.id, Duty.due_on, _duty_effects,
+           occurrence=Duty.occurrence, before=_duty_before, also_visit=_duty_also_visit),
+    Policy(CASE_ITEM, case_ladder, _case_items, Deadline.id, Deadline.due_on, _case_effects),
 ]

@@ -4,9 +4,10 @@ commit; the delivery job in jobs/notifications.py owns its transactions."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.core.types import utcnow
@@ -24,22 +25,43 @@ RECONCILE_GRACE = timedelta(minutes=2)  # give the after-commit job time before 
 def notify(users, kind: str, title: str, body: str = "", link: str | None = None) -> int:
     """Write the inbox rows and, per enabled channel, the outbox rows — in the caller's
     transaction.  Delivery jobs are enqueued only after that transaction commits."""
-    users = list(users)
-    rows = [Notification(user_id=u.id, kind=kind, title=title[:200], body=body, link=link,
-                         created_at=utcnow()) for u in users]
-    db.session.add_all(rows)
-    db.session.flush()
-    outbox = []
-    for channel in channels.active_channels():
-        for user, row in zip(users, rows, strict=True):
-            if channel.wants(user):
-                outbox.append(Delivery(notification_id=row.id, channel=channel.name,
-                                       status="pending", attempts=0, next_attempt_at=utcnow()))
+    return notify_many([Message(list(users), kind, title, body, link)])
+
+
+@dataclass
+class Message:
+    """One notification to several users (one inbox row each)."""
+
+    users: list
+    kind: str
+    title: str
+    body: str = ""
+    link: str | None = None
+
+
+def notify_many(messages: list[Message]) -> int:
+    """``notify`` for many messages at once: one multi-row INSERT for the inbox rows and one
+    for the outbox rows (the chase sweep writes thousands in a run)."""
+    now = utcnow()
+    rows = [{"user_id": user.id, "kind": m.kind, "title": m.title[:200], "body": m.body,
+             "link": m.link, "created_at": now} for m in messages for user in m.users]
+    if not rows:
+        return 0
+    users = {user.id: user for m in messages for user in m.users}
+    # Table-level inserts: RETURNING in one statement per batch (no per-row ordering needed,
+    # since a delivery depends only on its notification's user).
+    written = db.session.execute(
+        insert(Notification.__table__).returning(Notification.id, Notification.user_id),
+        rows).all()
+    outbox = [{"notification_id": nid, "channel": channel.name, "status": "pending",
+               "attempts": 0, "next_attempt_at": now, "created_at": now}
+              for channel in channels.active_channels()
+              for nid, user_id in written if channel.wants(users[user_id])]
     if outbox:
-        db.session.add_all(outbox)
-        db.session.flush()
-        db.session.info.setdefault("hub_outbox", []).extend((d.id, 0) for d in outbox)
-    return len(rows)
+        delivery_ids = db.session.scalars(
+            insert(Delivery.__table__).returning(Delivery.id), outbox).all()
+        db.session.info.setdefault("hub_outbox", []).extend((d, 0) for d in delivery_ids)
+    return len(written)
 
 
 @event.listens_for(Session, "after_commit")
