@@ -3,8 +3,11 @@
     .venv/bin/python bench/chase.py [--cases 1000000] [--duties 10000,100000] [--deliveries 2000]
 
 Builds the cases (``hub.cases.bulk``) and open 包案 duties (bulk inserts, due dates spread
-around today), then for each duty count reports the first sweep's wall time and peak Python
-memory next to the raw indexed SQL that finds the same due items.  Then it measures
+evenly from 30 days ago to 30 days ahead), then for each duty count reports
+- the first sweep (every due step at once: reminders for about half the duties) with its wall
+  time, what it wrote and its peak Python memory, and
+- the steady sweep (what runs every 5 minutes once the day's steps are taken),
+each next to the raw indexed SQL that finds the same due items (``RAW_DUE``).  Then it measures
 delivered notifications per second through one real ``rq worker`` (email to a local SMTP
 server) next to RQ's own no-op job rate on the same Redis.  SQLite in a temporary folder.
 """
@@ -12,6 +15,7 @@ server) next to RQ's own no-op job rate on the same Redis.  SQLite in a temporar
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import subprocess
 import sys
@@ -180,6 +184,7 @@ def measure(app, today, cases: int, size: int) -> None:
     steps = db.session.scalar(db.text("SELECT count(*) FROM chase_steps"))
     notes = db.session.scalar(db.text("SELECT count(*) FROM notifications"))
     forget_sweep()
+    gc.collect()  # both sizes start from the same settled heap
     tracemalloc.start()
     one_sweep()
     peak = tracemalloc.get_traced_memory()[1] / 1e6

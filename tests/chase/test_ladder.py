@@ -176,3 +176,47 @@ def test_cases_statutory_steps_are_chased(ctx):
     sweep.run(today=due + timedelta(days=20))
     assert db.session.scalar(select(func.count()).select_from(ChaseStep).where(
         ChaseStep.item_type == "case_deadline", ChaseStep.item_id == deadline.id)) == taken
+
+
+def test_the_database_picks_exactly_the_items_the_ladder_would_chase(ctx):
+    """The sweep asks SQL which items' next step has come; over many random histories
+    (steps taken by the ladder itself on random sweep days) SQL and ``next_step`` agree."""
+    import random
+
+    from sqlalchemy import insert
+
+    from hub.baoan.models import Duty
+
+    rng = random.Random(20261128)
+    assignment = _overdue_baoan().assignment
+    today = local_today()
+    steps = sweep.ladder()
+    expected, rows = set(), []
+    for k in range(300):
+        due = today + timedelta(days=rng.randint(-25, 6))
+        taken = {}
+        for offset in sorted(rng.sample(range(-10, 26), rng.randint(0, 12))):
+            day = due + timedelta(days=offset)
+            if day >= today:
+                break
+            step = next_step(steps, due, day, taken, gap=3)
+            if step:
+                taken[step.name] = day
+        duty = Duty(assignment_id=assignment.id, template_code=f"prop{k}", element="results",
+                    label="性质测试", occurrence=1, start_on=due - timedelta(days=30),
+                    due_on=due, status="open")
+        db.session.add(duty)
+        db.session.flush()
+        rows += [{"item_type": sweep.ITEM, "item_id": duty.id, "occurrence": 1, "step": name,
+                  "position": [s.name for s in steps].index(name), "taken_on": on}
+                 for name, on in taken.items()]
+        if next_step(steps, due, today, taken, gap=3):
+            expected.add(duty.id)
+    if rows:
+        db.session.execute(insert(ChaseStep), rows)
+    policy = sweep.POLICIES[0]
+    picked = set(db.session.scalars(
+        select(Duty.id).where(Duty.template_code.like("prop%"),
+                              sweep.next_step_due(policy, steps, today, gap=3))))
+    assert 50 < len(expected) < 250  # the histories cover both answers
+    assert picked == expected
