@@ -12,11 +12,37 @@ class Mechanism:
     name: str
 
 
+@dataclass(frozen=True)
+class HandoffKind:
+    """A kind of handoff (移送 / 交办 / 协办) a plug-in declares.
+
+    ``receivers`` are the agency kinds that may receive it; ``sign_days`` (working days) and
+    ``feedback_days`` (calendar days) are the defaults of its two clocks, which admins may
+    change; ``outcomes`` is the vocabulary feedback must use (code → label); ``fields`` is a
+    marshmallow schema for the extra data the kind needs.  A ``restricted`` kind makes its
+    case restricted and hides the petitioner's identity from everyone but the receiving
+    agency and the sender.
+    """
+
+    code: str
+    name: object  # a (lazily) translated label
+    receivers: tuple[str, ...]
+    outcomes: tuple[tuple[str, object], ...]
+    sign_days: int = 3
+    feedback_days: int = 30
+    restricted: bool = False
+    batch: bool = False  # one handoff about several cases (e.g. a 巡察 round's issues)
+    fields: type | None = None  # marshmallow Schema class, or None
+
+    def outcome_label(self, code: str | None) -> str:
+        return str(dict(self.outcomes).get(code, code or ""))
+
+
 class AgencyPlugin:
     """What a partner agency brings to the hub.
 
-    Subclasses set the class attributes; later features (handoff kinds, outcome
-    vocabularies, default deadlines) are declared here too.
+    Subclasses set the class attributes, including the handoff kinds the agency receives
+    (with their outcome vocabularies and default deadlines).
     """
 
     code: ClassVar[str]  # stable identifier, e.g. "discipline"
@@ -24,6 +50,7 @@ class AgencyPlugin:
     kind: ClassVar[str]  # an AgencyKind value: which agencies in the tree this plug-in serves
     mechanism: ClassVar[Mechanism | None] = None  # None for the 信访局 itself
     description: ClassVar[str] = ""
+    handoff_kinds: ClassVar[tuple[HandoffKind, ...]] = ()
 
     def __repr__(self) -> str:
         return f"<AgencyPlugin {self.code}>"

@@ -1,7 +1,19 @@
 """Plug-in: 巡察办."""
 
-from agencies.base import AgencyPlugin, Mechanism
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from agencies.base import AgencyPlugin, HandoffKind, Mechanism
 from agencies.registry import register
+
+
+class RoundFields(Schema):
+    """The 巡察 round the issues are handed to: the unit under inspection and the team."""
+
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                         metadata={"label": _l("被巡察单位")})
+    team = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                         metadata={"label": _l("巡察组")})
 
 
 @register
@@ -11,3 +23,10 @@ class InspectionPlugin(AgencyPlugin):
     kind = "inspection"
     mechanism = Mechanism("xf_inspection", "信访+巡察")
     description = "巡察期间信访问题移交与整改"
+    handoff_kinds = (
+        HandoffKind(
+            "inspection.issues", _l("巡察移交信访问题"), receivers=("inspection",),
+            outcomes=(("finding", _l("纳入巡察反馈问题")), ("rectify", _l("督促整改")),
+                      ("transfer", _l("移交有关部门")), ("unfounded", _l("反映不属实"))),
+            sign_days=3, feedback_days=30, batch=True, fields=RoundFields),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from agencies.base import AgencyPlugin, Mechanism
+from agencies.base import AgencyPlugin, HandoffKind, Mechanism
 
 _plugins: dict[str, AgencyPlugin] = {}
 
@@ -54,3 +54,12 @@ def for_kind(kind: str) -> AgencyPlugin | None:
 
 def mechanisms() -> list[tuple[Mechanism, AgencyPlugin]]:
     return [(p.mechanism, p) for p in all_plugins() if p.mechanism is not None]
+
+
+def handoff_kinds() -> list[HandoffKind]:
+    """Every handoff kind the loaded plug-ins declare, in plug-in order."""
+    return [kind for plugin in all_plugins() for kind in plugin.handoff_kinds]
+
+
+def handoff_kind(code: str) -> HandoffKind | None:
+    return next((k for k in handoff_kinds() if k.code == code), None)

@@ -54,6 +54,7 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> Fl
 def _import_models() -> None:
     """Make every model known to SQLAlchemy (and so to Alembic)."""
     import hub.agencies.models  # noqa: F401
+    import hub.attachments.models  # noqa: F401
     import hub.audit.models  # noqa: F401
     import hub.auth.models  # noqa: F401
     import hub.auth.sessions  # noqa: F401 - registers the session loader
@@ -64,12 +65,15 @@ def _import_models() -> None:
     import hub.cases.steps  # noqa: F401 - keeps cases in step when deadlines move
     import hub.chase.models  # noqa: F401
     import hub.deadlines.models  # noqa: F401
+    import hub.handoffs.models  # noqa: F401
+    import hub.handoffs.permissions  # noqa: F401 - registers the handoff visibility rule
     import hub.notifications.models  # noqa: F401
     import hub.notifications.services  # noqa: F401 - after-commit delivery enqueue
 
 
 def _register_blueprints(app: Flask) -> None:
     from hub.agencies.views import bp as agencies_bp
+    from hub.attachments.views import bp as attachments_bp
     from hub.audit.views import bp as audit_bp
     from hub.auth.views import bp as auth_bp
     from hub.baoan.views import bp as baoan_bp
@@ -77,9 +81,10 @@ def _register_blueprints(app: Flask) -> None:
     from hub.cases.views import bp as cases_bp
     from hub.core.views import bp as core_bp
     from hub.deadlines.views import bp as calendar_bp
+    from hub.handoffs.views import bp as handoffs_bp
     from hub.notifications.views import bp as notifications_bp
     from hub.users.views import bp as users_bp
 
     for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
-               boards_bp, notifications_bp, baoan_bp):
+               boards_bp, notifications_bp, baoan_bp, handoffs_bp, attachments_bp):
         app.register_blueprint(bp)

@@ -15,6 +15,10 @@ from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# Room above the upload limit for the rest of a multipart form, so that a file just over
+# the limit still reaches the attachment service and gets its clear message.
+UPLOAD_REQUEST_SLACK_BYTES = 1024 * 1024
 
 # Agency plug-ins enabled by default.  The hub imports these modules by the names listed
 # here (configuration), never by writing an import of a plug-in in its own code.
@@ -51,6 +55,8 @@ class Settings:
     no_progress: float
     agency_plugins: tuple[str, ...]
     instance_path: Path
+    upload_dir: Path
+    upload_max_bytes: int
 
 
 def _int(env: dict, name: str, default: int, low: int = 1, high: int = 65535) -> int:
@@ -179,6 +185,9 @@ def load_settings(environ: dict | None = None) -> Settings:
         no_progress=_fraction(env, "HUB_NO_PROGRESS_FRACTION", 1 / 2),
         agency_plugins=plugins,
         instance_path=instance,
+        upload_dir=Path(env.get("HUB_UPLOAD_DIR") or instance / "uploads"),
+        upload_max_bytes=_int(env, "HUB_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES,
+                              high=1024 * 1024 * 1024),
     )
 
 
@@ -229,8 +238,16 @@ def flask_config(settings: Settings) -> dict:
         "HUB_LADDER_OFFSETS": {"remind_before": -3, "remind_due": 0, "yellow": 1,
                                "inspect": 7, "circulate": 15},
         "HUB_LADDER_GAP_DAYS": 3,
+        # Handoffs' sign-for and feedback clocks: 提醒 the receiving liaisons, 预警 the
+        # secretariat, then 督查 addressed to the receiving agency.
+        "HUB_HANDOFF_LADDER_OFFSETS": {"remind_before": -1, "remind_due": 0, "yellow": 1,
+                                       "inspect": 5},
         "HUB_INSPECTION_RESPONSE_WORKING_DAYS": 5,
         "HUB_CHASE_EVERY_MINUTES": 5,
+        # Attachments (附件): stored outside the web root, content-addressed.
+        "HUB_UPLOAD_DIR": str(settings.upload_dir),
+        "HUB_UPLOAD_MAX_BYTES": settings.upload_max_bytes,
+        "MAX_CONTENT_LENGTH": settings.upload_max_bytes + UPLOAD_REQUEST_SLACK_BYTES,
     }
 
 

@@ -62,6 +62,7 @@ ACCOUNTS = [
     ("liaison.xuncha", "巡察办联络员 赵明", "dh.xc", ["liaison"], None),
     ("liaison.zuzhi", "组织部联络员 王芳", "dh.zzb", ["liaison"], None),
     ("liaison.zhengfa", "政法委联络员 刘强", "dh.zfw", ["liaison"], None),
+    ("liaison.ziranziyuan", "州自然资源局联络员 何伟", "dh.zrzyj", ["liaison"], None),
     ("leader.prefecture", "州领导 孙建国", "dh.xfj", ["leader"], "ting"),
     ("leader.mangshi", "芒市领导 周海", "mangshi.xfj", ["leader"], "xianchu"),
     ("auditor", "审计员 陈静", "dh.xfj", ["auditor"], None),

@@ -72,6 +72,10 @@ def _url_for(rule, username, sample):
             values[arg] = sample["notice"].id
         elif arg == "assignment_id":
             values[arg] = sample["assignment"].id
+        elif arg == "attachment_id":
+            values[arg] = sample["attachment"].id
+        elif arg == "handoff_id":
+            values[arg] = sample["handoff"].id
         elif arg == "action":
             values[arg] = "discuss"
         elif arg == "code":
@@ -95,7 +99,8 @@ def _expected_allowed(rule_obj, role, username):
 
 # Object-level rules below the route: the route is allowed, but this object is not the
 # user's to see, so it answers 404 (personal data only for the lead agency and secretariat).
-OBJECT_LEVEL_404 = {"cases.reveal"}
+# A 督查 notice about a late handoff is answered only by the agency it is addressed to.
+OBJECT_LEVEL_404 = {"cases.reveal", "handoffs.answer_notice"}
 
 
 MATRIX = [(role, name) for role, name in ROLE_USERS.items()] + [(None, None)]
@@ -127,7 +132,20 @@ def test_route_role_matrix(app, role, username):
                                   response_due_on=local_today() + timedelta(days=7))
         db.session.add(notice)
         db.session.flush()
-        sample = {"case": case, "assignment": assignment, "notice": notice}
+        from io import BytesIO
+
+        from werkzeug.datastructures import FileStorage
+
+        from hub.attachments.services import store
+
+        attachment = store(user_named("secretariat"), "cases", case.id,
+                           FileStorage(BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="matrix.pdf"))
+        from hub.handoffs.services import send
+
+        handoff = send(user_named("liaison.jiwei"), "organization.cadre", agency_coded("dh.zzb"),
+                       [case.id], "", {"cadre_name": "某干部"})
+        sample = {"case": case, "assignment": assignment, "notice": notice,
+                  "attachment": attachment, "handoff": handoff}
     db.session.commit()
     failures = []
     for rule, method in _routes(app):
@@ -138,6 +156,7 @@ def test_route_role_matrix(app, role, username):
             access = rule_for(rule.endpoint)
             url = _url_for(rule, username, sample)
         resp = client.open(url, method=method)
+        resp.close()  # as a WSGI server does (downloads hold an open file until then)
         status = resp.status_code
         location = resp.headers.get("Location", "")
         if access.kind == "public":

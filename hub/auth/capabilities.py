@@ -21,9 +21,13 @@ class Capability(StrEnum):
     CASES_VIEW = "cases:view"  # case pages and boards, within visibility
     CASES_REGISTER = "cases:register"  # 登记 (the service also checks the agency)
     CASES_WORK = "cases:work"  # lifecycle steps (the service checks agency and status)
+    ATTACHMENTS_VIEW = "attachments:view"  # list and download, when the owning object is visible
+    ATTACHMENTS_ADD = "attachments:add"  # upload to an object the user may see
     BAOAN_OWN = "baoan:own"  # 我的包案: a leader's own cases and duties
     BAOAN_VIEW = "baoan:view"  # all 包案 with filters and counts
     BAOAN_MANAGE = "baoan:manage"  # assign, waive, verify and close (销号)
+    HANDOFFS_VIEW = "handoffs:view"  # handoffs of the user's agency (all, for the secretariat)
+    HANDOFFS_WORK = "handoffs:work"  # send, sign, object, feed back, confirm (services check sides)
     NOTIFICATIONS_ADMIN = "notifications:admin"  # delivery failures and retries
     RULES_MANAGE = "rules:manage"  # rule settings such as the 五包 duty template
 
@@ -42,15 +46,20 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.SECRETARIAT: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
-         Capability.CASES_WORK, Capability.BAOAN_VIEW, Capability.BAOAN_MANAGE}
+         Capability.CASES_WORK, Capability.BAOAN_VIEW, Capability.BAOAN_MANAGE,
+         Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
+         Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
-         Capability.CASES_WORK}
+         Capability.CASES_WORK, Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
+         Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD}
     ),
-    Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.BAOAN_OWN}),
+    Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.BAOAN_OWN,
+                            Capability.ATTACHMENTS_VIEW}),
     Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW,
-                             Capability.BAOAN_VIEW}),
+                             Capability.BAOAN_VIEW, Capability.HANDOFFS_VIEW,
+                             Capability.ATTACHMENTS_VIEW}),
 }
 
 

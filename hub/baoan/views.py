@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from hub.agencies.models import Agency
 from hub.auth.access import requires
 from hub.auth.capabilities import Capability
 from hub.auth.models import User, UserRole
@@ -23,6 +24,7 @@ from hub.cases.models import Case
 from hub.chase import services as chase_services
 from hub.chase.models import InspectionNotice
 from hub.core.errors import ServiceError
+from hub.core.forms import commit_or_flash, safe_next
 from hub.deadlines.engine import Colour
 from hub.deadlines.services import local_today
 from hub.extensions import db
@@ -66,10 +68,13 @@ def mine():
 @bp.get("/baoan/notices")
 @requires(Capability.BAOAN_VIEW)
 def notices():
-    """督查 notices for the secretariat: open first, with the leaders' written answers."""
+    """督查 notices for the secretariat (to 包案 leaders, and to agencies late on a handoff):
+    open first, with the written answers."""
     cases = visible(current_user, Case).with_only_columns(Case.id)
     rows = db.session.execute(
-        select(InspectionNotice, User.display_name).join(User, User.id == InspectionNotice.leader_id)
+        select(InspectionNotice, User.display_name, Agency.name)
+        .join(User, User.id == InspectionNotice.leader_id, isouter=True)
+        .join(Agency, Agency.id == InspectionNotice.agency_id, isouter=True)
         .where(InspectionNotice.case_id.in_(cases))
         .order_by(InspectionNotice.closed_at.is_not(None), InspectionNotice.issued_on.desc())
     ).all()
@@ -80,7 +85,7 @@ def notices():
 @requires(Capability.BAOAN_OWN)
 def answer_notice(notice_id: int):
     notice = _notice_or_404(notice_id)
-    _do(lambda: chase_services.respond(current_user, notice, request.form.get("response", "")),
+    commit_or_flash(lambda: chase_services.respond(current_user, notice, request.form.get("response", "")),
         _("已提交书面说明"))
     return redirect(url_for("baoan.mine"))
 
@@ -89,7 +94,7 @@ def answer_notice(notice_id: int):
 @requires(Capability.BAOAN_MANAGE)
 def close_notice(notice_id: int):
     notice = _notice_or_404(notice_id)
-    _do(lambda: chase_services.close_notice(current_user, notice), _("督查通知已办结"))
+    commit_or_flash(lambda: chase_services.close_notice(current_user, notice), _("督查通知已办结"))
     return redirect(url_for("baoan.notices"))
 
 
@@ -157,20 +162,7 @@ def index():
 
 
 def _back(default):
-    target = request.form.get("back", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
-
-
-def _do(change, message):
-    try:
-        change()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return False
-    db.session.commit()
-    flash(message, "success")
-    return True
+    return safe_next(request.form.get("back", ""), default)
 
 
 def _date(value) -> date | None:
@@ -193,7 +185,7 @@ def assign(case_id: int):
             raise ServiceError(_("请填写有效的目标化解日期"), "target_on")
         services.assign(current_user, case, leader, target)
 
-    _do(change, _("已安排领导包案"))
+    commit_or_flash(change, _("已安排领导包案"))
     return redirect(url_for("cases.show", case_id=case.id))
 
 
@@ -206,7 +198,7 @@ def _record(duty_id: int, default_back: str):
             raise ServiceError(_("请填写有效的完成日期"), "done_on")
         services.complete(current_user, duty, request.form.get("evidence", ""), done_on)
 
-    _do(change, _("已记录：%(label)s", label=duty.label))
+    commit_or_flash(change, _("已记录：%(label)s", label=duty.label))
     return redirect(_back(default_back))
 
 
@@ -228,7 +220,7 @@ def duty_record(duty_id: int):
 @requires(Capability.BAOAN_MANAGE)
 def duty_waive(duty_id: int):
     duty = get_visible_or_404(current_user, Duty, duty_id)
-    _do(lambda: services.waive(current_user, duty, request.form.get("reason", "")),
+    commit_or_flash(lambda: services.waive(current_user, duty, request.form.get("reason", "")),
         _("已免除：%(label)s", label=duty.label))
     return redirect(_back(url_for("baoan.index")))
 
@@ -237,7 +229,7 @@ def duty_waive(duty_id: int):
 @requires(Capability.BAOAN_OWN)
 def resolved(assignment_id: int):
     assignment = get_visible_or_404(current_user, Assignment, assignment_id)
-    _do(lambda: services.report_resolved(current_user, assignment, request.form.get("note", "")),
+    commit_or_flash(lambda: services.report_resolved(current_user, assignment, request.form.get("note", "")),
         _("已报告化解，等待联席办核验销号"))
     return redirect(_back(url_for("baoan.mine")))
 
@@ -246,7 +238,7 @@ def resolved(assignment_id: int):
 @requires(Capability.BAOAN_MANAGE)
 def close(assignment_id: int):
     assignment = get_visible_or_404(current_user, Assignment, assignment_id)
-    _do(lambda: services.close(current_user, assignment), _("已核验销号"))
+    commit_or_flash(lambda: services.close(current_user, assignment), _("已核验销号"))
     return redirect(_back(url_for("baoan.index")))
 
 
@@ -274,7 +266,7 @@ def update_template(template_id: int):
             raise ServiceError(_("请填写整数天数"), name)
         return int(raw)
 
-    _do(lambda: services.update_template(
+    commit_or_flash(lambda: services.update_template(
         current_user, template, label=form.get("label", ""), offset_days=number("offset_days"),
         recurrence_days=number("recurrence_days", optional=True),
         active=form.get("active") == "on"), _("已保存：%(label)s", label=template.label))

@@ -80,11 +80,30 @@ def may_handle(user, case: Case) -> bool:
 
 def may_see_personal_data(user, case: Case) -> bool:
     """Only the lead agency's users and the secretariat may reveal personal data; for a
-    restricted case, only users of a participating discipline agency and its registrar."""
+    restricted case (a 纪委 clue: reporter protection), only users of a participating
+    discipline agency, its registrar and whoever handed the clue over."""
     if case.restricted:
         return (participates(user, case) and user.agency.kind == AgencyKind.DISCIPLINE.value) \
-            or user.id == case.registered_by_id
+            or user.id == case.registered_by_id or _sent_restricted_handoff(user, case)
     return is_secretariat(user) or in_lead_agency(user, case)
+
+
+def may_identify(user, case: Case) -> bool:
+    """May the user see who the petitioner is (name; phone and ID number masked)?  Everyone
+    who sees an ordinary case; for a restricted case only those who may see personal data."""
+    return not case.restricted or may_see_personal_data(user, case)
+
+
+def _sent_restricted_handoff(user, case: Case) -> bool:
+    from sqlalchemy import select
+
+    from hub.extensions import db
+    from hub.handoffs.models import Handoff, HandoffCase
+
+    return db.session.scalar(
+        select(Handoff.id).join(HandoffCase, HandoffCase.handoff_id == Handoff.id)
+        .where(HandoffCase.case_id == case.id, Handoff.restricted.is_(True),
+               Handoff.sent_by_id == user.id).limit(1)) is not None
 
 
 def mask_phone(phone: str | None) -> str:

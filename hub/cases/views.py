@@ -34,6 +34,8 @@ from hub.deadlines.models import Deadline
 from hub.deadlines.rules import RULES
 from hub.deadlines.services import colour_of, local_today
 from hub.extensions import db
+from hub.handoffs import services as handoff_services
+from hub.handoffs.models import STATE_LABELS as HANDOFF_STATES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -128,12 +130,15 @@ def _page(case: Case, revealed: dict | None = None, action_forms: dict | None = 
         "cases/show.html", case=case, deadlines=deadlines, today=today, colour_of=colour_of,
         timeline=timeline, linked=linked, actions=actions, action_forms=action_forms,
         may_reveal=permissions.may_see_personal_data(current_user, case),
+        may_identify=permissions.may_identify(current_user, case),
         mask_phone=permissions.mask_phone, mask_id=permissions.mask_id_number,
         revealed=revealed or {}, step_labels=STEP_LABELS, rules=RULES, event_labels=EVENT_LABELS,
         colour_labels=COLOUR_LABELS, status_labels=STATUS_LABELS, stage_labels=STAGE_LABELS,
         flag_labels=FLAGS, channel_labels=CHANNEL_LABELS, categories=CATEGORIES,
         counties=COUNTIES, ratings=RATINGS, participant_roles=ROLE_LABELS,
         assignments=assignments, leaders=leaders, rank_labels=RANK_LABELS,
+        handoffs=handoff_services.for_case(current_user, case), handoff_states=HANDOFF_STATES,
+        handoff_kind_label=handoff_services.kind_label,
     ), status
 
 

@@ -289,6 +289,65 @@ def _case_effects(row, step: Step, step_id: int, sweep: Sweep) -> None:
     sweep.notify(sweep.liaisons(agency_id), "case.remind", title, "", link)
 
 
+# --- handoffs' sign-for and feedback clocks ---------------------------------------------
+
+HANDOFF_ITEM = "handoff_deadline"
+
+
+def handoff_ladder() -> list[Step]:
+    """提醒 to the receiving liaisons, 预警 to the secretariat, then 督查 (offsets: settings)."""
+    offsets = current_app.config["HUB_HANDOFF_LADDER_OFFSETS"]
+    kinds = {"remind_before": "remind", "remind_due": "remind", "yellow": "warn",
+             "inspect": "escalate"}
+    return sorted((Step(name, offsets[name], kinds[name]) for name in kinds),
+                  key=lambda s: s.offset)
+
+
+def _handoff_items():
+    """Running clocks of open handoffs, with the first case for the notice (plain rows)."""
+    from hub.handoffs.models import OPEN_STATES, Handoff, HandoffCase
+
+    first_case = (select(func.min(HandoffCase.case_id))
+                  .where(HandoffCase.handoff_id == Handoff.id).scalar_subquery())
+    return (select(Deadline.id, Deadline.due_on, Deadline.kind, literal(1).label("occurrence"),
+                   Handoff.id.label("handoff_id"), Handoff.kind.label("handoff_kind"),
+                   Handoff.to_agency_id, first_case.label("case_id"))
+            .join(Handoff, Handoff.id == Deadline.owner_id)
+            .where(Deadline.owner_type == "handoffs", Deadline.done_at.is_(None),
+                   Deadline.paused.is_(False),
+                   Deadline.kind.in_(("handoff.sign", "handoff.feedback")),
+                   Handoff.state.in_([s.value for s in OPEN_STATES])))
+
+
+def _handoff_effects(row, step: Step, step_id: int, sweep: Sweep) -> None:
+    from agencies import registry
+
+    kind = registry.handoff_kind(row.handoff_kind)
+    clock = sweep._("签收") if row.kind == "handoff.sign" else sweep._("反馈")
+    what = sweep._("交办 #%(id)d（%(kind)s）%(clock)s", id=row.handoff_id,
+                   kind=kind.name if kind else row.handoff_kind, clock=clock)
+    link = f"/handoffs/{row.handoff_id}"
+    days_over = (sweep.today - row.due_on).days
+    liaisons = sweep.liaisons(row.to_agency_id)
+    if step.name in ("remind_before", "remind_due"):
+        title = (sweep._("提醒：%(what)s 今日到期", what=what) if days_over >= 0
+                 else sweep._("提醒：%(what)s 将于 %(due)s 到期", what=what,
+                              due=row.due_on.isoformat()))
+        sweep.notify(liaisons, "handoff.remind", title, "", link)
+    elif step.name == "yellow":
+        sweep.notify(sweep.secretariat(), "handoff.yellow",
+                     sweep._("预警：%(what)s 已逾期 %(n)d 天", what=what, n=days_over), "", link)
+    elif step.name == "inspect":
+        due = _inspection_due(sweep)
+        sweep.notices.append(dict(
+            chase_step_id=step_id, item_type=HANDOFF_ITEM, item_id=row.id, leader_id=None,
+            agency_id=row.to_agency_id, case_id=row.case_id, subject=what[:300],
+            issued_on=sweep.today, response_due_on=due))
+        sweep.notify([*liaisons, *sweep.secretariat()], "handoff.inspect",
+                     sweep._("督查通知：%(what)s 逾期 %(n)d 天，请于 %(due)s 前书面说明",
+                             what=what, n=days_over, due=due.isoformat()), "", link)
+
+
 @dataclass(frozen=True)
 class Policy:
     """Anything with a due date that the ladder chases.
@@ -315,4 +374,6 @@ POLICIES = [
     Policy(ITEM, ladder, _duty_items, Duty.id, Duty.due_on, _duty_effects,
            occurrence=Duty.occurrence, before=_duty_before, also_visit=_duty_also_visit),
     Policy(CASE_ITEM, case_ladder, _case_items, Deadline.id, Deadline.due_on, _case_effects),
+    Policy(HANDOFF_ITEM, handoff_ladder, _handoff_items, Deadline.id, Deadline.due_on,
+           _handoff_effects),
 ]

@@ -24,3 +24,22 @@ def apply_service_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def commit_or_flash(change, message: str) -> bool:
+    """Run a service change: commit and flash ``message``, or roll back and flash the
+    service's refusal.  For the small POST forms whose page is shown again by redirect."""
+    from flask import flash
+
+    from hub.core.errors import ServiceError
+    from hub.extensions import db
+
+    try:
+        change()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return False
+    db.session.commit()
+    flash(message, "success")
+    return True

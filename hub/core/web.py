@@ -166,9 +166,20 @@ def local_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt) if value else ""
 
 
+def _writer_transaction():
+    """A request that changes state starts as a writer (SQLite: BEGIN IMMEDIATE), before
+    anything is read: two such requests at once then take turns instead of the second
+    failing with "database is locked" because its snapshot went stale.  PostgreSQL: no-op."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        from hub.extensions import begin_write
+
+        begin_write()
+
+
 def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     login_manager.session_protection = None  # sessions are server-side rows (hub.auth.sessions)
+    app.before_request(_writer_transaction)  # first: before the session lookup reads
     app.before_request(access.enforce)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _handle_csrf)

@@ -32,6 +32,11 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
+def local_date(moment: datetime) -> date:
+    """The local calendar day of a stored (UTC) moment, e.g. the day a handoff was received."""
+    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def thresholds() -> Thresholds:
     cfg = current_app.config
     return Thresholds(cfg["HUB_YELLOW_REMAINING_FRACTION"], cfg["HUB_NO_PROGRESS_FRACTION"])
