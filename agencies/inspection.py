@@ -1,19 +1,23 @@
 """Plug-in: 巡察办."""
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from agencies.base import AgencyPlugin, HandoffKind, Mechanism
 from agencies.registry import register
 
 
-class RoundFields(Schema):
-    """The 巡察 round the issues are handed to: the unit under inspection and the team."""
+def _open_round(round_id: int) -> None:
+    from hub.inspection.services import check_round
 
-    unit = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                         metadata={"label": _l("被巡察单位")})
-    team = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                         metadata={"label": _l("巡察组")})
+    check_round(round_id)
+
+
+class RoundFields(Schema):
+    """The 巡察 round (unit under inspection, team, dates) whose team receives the issues."""
+
+    round_id = fields.Integer(required=True, validate=_open_round,
+                              metadata={"label": _l("巡察轮次"), "choices": "inspection_rounds"})
 
 
 @register

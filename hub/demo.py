@@ -180,11 +180,14 @@ def write_credentials(password: str) -> Path:
 
 
 def load_full_demo() -> dict:
-    """Everything the demo shows: prefecture and accounts, cases, and 包案 (idempotent)."""
+    """Everything the demo shows: prefecture and accounts, cases, 包案 and handoffs
+    (idempotent)."""
     from hub.baoan.demo import load_demo_baoan
     from hub.cases.demo import load_demo_cases
+    from hub.handoffs.demo import load_demo_handoffs
 
     result = load_demo()
     result["cases"] = load_demo_cases()
     result["baoan"] = load_demo_baoan()
+    result["handoffs"] = load_demo_handoffs()
     return result

@@ -76,6 +76,12 @@ def _url_for(rule, username, sample):
             values[arg] = sample["attachment"].id
         elif arg == "handoff_id":
             values[arg] = sample["handoff"].id
+        elif arg == "kind_code":
+            values[arg] = "discipline.clue"
+        elif arg == "round_id":
+            values[arg] = sample["round"].id
+        elif arg == "item_id":
+            values[arg] = sample["item"].id
         elif arg == "action":
             values[arg] = "discuss"
         elif arg == "code":
@@ -100,7 +106,9 @@ def _expected_allowed(rule_obj, role, username):
 # Object-level rules below the route: the route is allowed, but this object is not the
 # user's to see, so it answers 404 (personal data only for the lead agency and secretariat).
 # A 督查 notice about a late handoff is answered only by the agency it is addressed to.
-OBJECT_LEVEL_404 = {"cases.reveal", "handoffs.answer_notice"}
+# 巡察 rounds are seen by the 巡察办 that runs them, the secretariat and auditors.
+OBJECT_LEVEL_404 = {"cases.reveal", "handoffs.answer_notice", "inspection.show",
+                    "inspection.add_item", "inspection.item_done"}
 
 
 MATRIX = [(role, name) for role, name in ROLE_USERS.items()] + [(None, None)]
@@ -144,8 +152,14 @@ def test_route_role_matrix(app, role, username):
 
         handoff = send(user_named("liaison.jiwei"), "organization.cadre", agency_coded("dh.zzb"),
                        [case.id], "", {"cadre_name": "某干部"})
+        from hub.inspection.services import add_item, open_round
+
+        rnd = open_round(user_named("secretariat"), "某单位", "第一巡察组", local_today(),
+                         local_today() + timedelta(days=30))
+        item = add_item(user_named("secretariat"), rnd, "问题", "某单位",
+                        local_today() + timedelta(days=10))
         sample = {"case": case, "assignment": assignment, "notice": notice,
-                  "attachment": attachment, "handoff": handoff}
+                  "attachment": attachment, "handoff": handoff, "round": rnd, "item": item}
     db.session.commit()
     failures = []
     for rule, method in _routes(app):

@@ -22,6 +22,7 @@ from hub.core.errors import ServiceError
 from hub.deadlines.engine import colour
 from hub.deadlines.services import local_today
 from hub.extensions import db
+from hub.handoffs import services as handoff_services
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")
 
@@ -40,6 +41,7 @@ def card_labels(board) -> dict:
         "overdue": _("超期 %(n)d 天"), "left": _("剩 %(n)d 天"),
         "provisional": _("暂定"), "provisional_title": _("该年节假日安排尚未载入"),
         "move_to": _("移到"), "csrf": generate_csrf(), "baoan": _("包案："),
+        "handoff": _("交办："),
         "case_url": url_for("cases.show", case_id=0)[:-1],
         "move_url": url_for("boards.move", code=board.code, case_id=0),
     }
@@ -73,7 +75,15 @@ SIMPLE_MOVES = {
 }
 
 
-def card_view(case: Case, today, leads: dict, leaders: dict | None = None) -> dict:
+def card_extras(cases, today) -> dict:
+    """What cards show beyond the case row, for a whole page in one query each: 包案
+    leaders and the open handoff."""
+    ids = [c.id for c in cases]
+    return {"leaders": leaders_for(ids),
+            "handoffs": handoff_services.open_for_cards(current_user, ids, today)}
+
+
+def card_view(case: Case, today, leads: dict, extras: dict | None = None) -> dict:
     # case.warn_on already folds in the no-progress rule (hub.cases.steps.mirror).
     c = colour(today, case.due_on, case.warn_on, None, progressed=True,
                done=case.stage == Stage.CLOSED.value, paused=case.paused, threat=case.threat)
@@ -81,8 +91,10 @@ def card_view(case: Case, today, leads: dict, leaders: dict | None = None) -> di
     moves = []
     if move and move[1] in lifecycle.actions_for(current_user, case, board=True):
         moves.append((move[0], STAGE_LABELS[move[0]]))
+    extras = extras or {}
     return {
-        "leaders": (leaders or {}).get(case.id, []),
+        "leaders": extras.get("leaders", {}).get(case.id, []),
+        "handoff": extras.get("handoffs", {}).get(case.id),
         "moves": moves,
         "case": case,
         "colour": c.value,
@@ -93,8 +105,8 @@ def card_view(case: Case, today, leads: dict, leaders: dict | None = None) -> di
 
 
 def _as_cards(cases, today, leads):
-    leaders = leaders_for(c.id for c in cases)  # 包案 leaders, one query for the page
-    return [card_view(c, today, leads, leaders) for c in cases]
+    extras = card_extras(cases, today)
+    return [card_view(c, today, leads, extras) for c in cases]
 
 
 @bp.get("")
@@ -120,10 +132,10 @@ def show(code: str):
     # Lead agency names and 包案 leaders for every card on the page, one query each.
     every = [c for cases in per_stage.values() for c in cases]
     leads = queries.lead_names(every)
-    leaders = leaders_for(c.id for c in every)
+    extras = card_extras(every, today)
     columns = [
         {"stage": stage, "label": STAGE_LABELS[stage], "count": counts[stage.value],
-         "cards": [card_view(c, today, leads, leaders) for c in per_stage[stage]]}
+         "cards": [card_view(c, today, leads, extras) for c in per_stage[stage]]}
         for stage in Stage
     ]
     return render_template(

@@ -28,13 +28,17 @@ from hub.deadlines.rules import MAX_EXTENSION_DAYS
 from hub.extensions import db
 
 
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
 def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return datetime.now(local_zone()).date()
 
 
 def local_date(moment: datetime) -> date:
     """The local calendar day of a stored (UTC) moment, e.g. the day a handoff was received."""
-    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return moment.astimezone(local_zone()).date()
 
 
 def thresholds() -> Thresholds:

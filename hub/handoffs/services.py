@@ -8,16 +8,17 @@ back.  ``version`` is the handoff version the user's page showed; a stale page i
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import noload
 
 from agencies import registry
 from agencies.base import HandoffKind
 from hub.agencies.models import Agency
-from hub.audit.services import record_change
+from hub.audit.services import record, record_change
 from hub.auth.models import User, UserRole
 from hub.auth.roles import Role
 from hub.auth.visibility import visible
@@ -30,7 +31,7 @@ from hub.core.errors import ServiceError
 from hub.core.types import utcnow
 from hub.deadlines import services as deadlines
 from hub.deadlines.engine import Unit
-from hub.deadlines.services import compute_due, local_date, local_today
+from hub.deadlines.services import compute_due, local_date, local_today, local_zone
 from hub.extensions import db
 from hub.handoffs.models import (
     OPEN_STATES,
@@ -82,13 +83,36 @@ def set_clock_days(actor, kind: HandoffKind, sign_days: int, feedback_days: int)
         db.session.add(setting)
     setting.sign_days, setting.feedback_days = sign_days, feedback_days
     db.session.flush()
-    record_change(actor, "handoffs.kind_settings", setting, before)
+    record(actor, "handoffs.kind_settings", "handoff_kind_settings", kind.code, before=before,
+           after=setting.audit_state())
 
 
 def receivers(kind: HandoffKind) -> list[Agency]:
     return list(db.session.scalars(
         select(Agency).where(Agency.kind.in_(kind.receivers), Agency.active.is_(True))
         .order_by(Agency.level, Agency.code)))
+
+
+# Fields whose value is one of a list the hub knows (e.g. a 巡察 round): the area that owns
+# the list registers how to offer it and how to name a chosen value.
+_choices: dict[str, tuple] = {}
+
+
+def register_choices(name: str, options, label_of) -> None:
+    """``options()`` → [(value, label)] for the form; ``label_of(value)`` for display."""
+    _choices[name] = (options, label_of)
+
+
+def field_options(field) -> list[tuple] | None:
+    name = field.metadata.get("choices")
+    return _choices[name][0]() if name in _choices else None
+
+
+def field_display(field, value) -> str:
+    name = field.metadata.get("choices")
+    if name in _choices and value not in (None, ""):
+        return _choices[name][1](value)
+    return "" if value is None else str(value)
 
 
 # --- who ---------------------------------------------------------------------------------
@@ -144,9 +168,15 @@ def _label(handoff: Handoff) -> str:
 # --- send --------------------------------------------------------------------------------
 
 def send(actor, kind_code: str, to_agency: Agency | None, case_ids: list[int],
-         instructions: str = "", details: dict | None = None) -> Handoff:
-    """Hand one case (or, for a batch kind, several) to another agency."""
+         instructions: str = "", details: dict | None = None,
+         sent_on: date | None = None) -> Handoff:
+    """Hand one case (or, for a batch kind, several) to another agency.  ``sent_on`` is
+    for handoffs recorded after the fact (a paper handoff, the demo): the clocks count from
+    that day."""
     kind = kind_or_error(kind_code)
+    today = local_today()
+    if sent_on is not None and sent_on > today:
+        raise ServiceError(_("交办日期不能晚于今天"), "sent_on")
     if Role.LIAISON not in actor.roles and not case_permissions.is_secretariat(actor):
         raise ServiceError(_("只有联络员或联席办可以交办"))
     if to_agency is None or not to_agency.active:
@@ -194,10 +224,12 @@ def send(actor, kind_code: str, to_agency: Agency | None, case_ids: list[int],
     db.session.add(handoff)
     db.session.flush()
     sign_days, feedback_days = clock_days(kind)
-    today = local_today()
-    handoff.sign_deadline_id = deadlines.start(OWNER, handoff.id, SIGN, today, sign_days,
+    start = sent_on or today
+    if sent_on is not None:
+        handoff.sent_at = datetime.combine(sent_on, time(9), tzinfo=local_zone())
+    handoff.sign_deadline_id = deadlines.start(OWNER, handoff.id, SIGN, start, sign_days,
                                                Unit.WORKING).id
-    handoff.feedback_deadline_id = deadlines.start(OWNER, handoff.id, FEEDBACK, today,
+    handoff.feedback_deadline_id = deadlines.start(OWNER, handoff.id, FEEDBACK, start,
                                                    feedback_days, Unit.CALENDAR).id
     for case in cases:
         steps.add_participant(case, to_agency, ParticipantRole.ASSIST)
@@ -219,7 +251,9 @@ def _field_message(messages) -> str:
     text = str(messages)
     return {"Missing data for required field.": _("必填"),
             "Shorter than minimum length 1.": _("必填"),
-            "Unknown field.": _("不是该交办类型的字段")}.get(text, text)
+            "Unknown field.": _("不是该交办类型的字段"),
+            "Not a valid integer.": _("请选择"),
+            "Field may not be null.": _("必填")}.get(text, text)
 
 
 def _move_card(case: Case, stage: Stage, from_stages: tuple[Stage, ...]) -> None:
@@ -427,3 +461,30 @@ def for_case(user, case: Case) -> list[Handoff]:
     return list(db.session.scalars(
         visible(user, Handoff).join(HandoffCase, HandoffCase.handoff_id == Handoff.id)
         .where(HandoffCase.case_id == case.id).order_by(Handoff.sent_at.desc())))
+
+
+def open_for_cards(user, case_ids, today) -> dict[int, dict]:
+    """The newest open handoff of each case on a page of board cards (within the user's
+    visibility), with the colour of its running clock: one query for the page."""
+    from sqlalchemy.orm import selectinload
+
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        visible(user, Handoff).add_columns(HandoffCase.case_id)
+        .join(HandoffCase, HandoffCase.handoff_id == Handoff.id)
+        .where(HandoffCase.case_id.in_(ids), Handoff.state.in_([s.value for s in OPEN_STATES]))
+        .options(selectinload(Handoff.sign_deadline), selectinload(Handoff.feedback_deadline),
+                 noload(Handoff.items))
+        .order_by(Handoff.sent_at)).all()
+    out = {}
+    for handoff, case_id in rows:  # later (newer) handoffs overwrite earlier ones
+        clock = handoff.sign_deadline if handoff.state == State.SENT.value else (
+            handoff.feedback_deadline if handoff.state == State.IN_HAND.value else None)
+        out[case_id] = {
+            "label": f"{kind_label(handoff.kind)} → {handoff.to_agency.name}",
+            "state": str(STATE_LABELS[State(handoff.state)]),
+            "colour": deadlines.colour_of(clock, today).value if clock else "green",
+        }
+    return out

@@ -110,7 +110,8 @@ def _page(handoff: Handoff, status: int = 200):
     today = local_today()
     kind = registry.handoff_kind(handoff.kind)
     fields = kind.fields().fields if kind and kind.fields else {}
-    details = [(str(f.metadata.get("label", name)), handoff.details.get(name, ""))
+    details = [(str(f.metadata.get("label", name)),
+                services.field_display(f, handoff.details.get(name)))
                for name, f in fields.items()]
     timeline = db.session.scalars(
         select(AuditEvent).where(AuditEvent.object_type == "handoffs",
@@ -279,4 +280,34 @@ def new():
     return render_template(
         "handoffs/new.html", kinds=kinds, kind=kind, fields=fields, form=form, numbers=numbers,
         receivers=services.receivers(kind) if kind else [], error=error,
+        options={name: services.field_options(f) for name, f in fields.items()},
         clock=services.clock_days(kind) if kind else None), (422 if error else 200)
+
+
+# --- admin: each kind's default clocks ----------------------------------------------------
+
+@bp.get("/admin/handoff-kinds")
+@requires(Capability.RULES_MANAGE)
+def kinds():
+    rows = [(kind, services.clock_days(kind)) for kind in registry.handoff_kinds()]
+    return render_template("handoffs/kinds.html", rows=rows)
+
+
+@bp.post("/admin/handoff-kinds/<kind_code>")
+@requires(Capability.RULES_MANAGE)
+def update_kind(kind_code: str):
+    kind = registry.handoff_kind(kind_code)
+    if kind is None:
+        abort(404)
+
+    def change():
+        days = {}
+        for name in ("sign_days", "feedback_days"):
+            raw = (request.form.get(name) or "").strip()
+            if not raw.isdigit():
+                raise ServiceError(_("请填写整数天数"), name)
+            days[name] = int(raw)
+        services.set_clock_days(current_user, kind, **days)
+
+    commit_or_flash(change, _("已保存：%(kind)s", kind=kind.name))
+    return redirect(url_for("handoffs.kinds"))

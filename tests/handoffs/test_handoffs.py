@@ -22,18 +22,26 @@ from tests.conftest import agency_coded, user_named
 KINDS = [
     ("discipline.clue", "dh.jw", "liaison.jiwei",
      {"subject_name": "某镇干部", "allegation": "截留征地补偿款"}, "verify"),
-    ("inspection.issues", "dh.xc", "liaison.xuncha",
-     {"unit": "芒市自然资源局", "team": "州委第一巡察组"}, "rectify"),
+    ("inspection.issues", "dh.xc", "liaison.xuncha", "ROUND", "rectify"),
     ("organization.cadre", "dh.zzb", "liaison.zuzhi", {"cadre_name": "某局科长"}, "talk"),
     ("political_legal.route", "dh.zfw", "liaison.zhengfa", {}, "litigation"),
     ("petition.assign", "dh.zrzyj", "liaison.ziranziyuan", {}, "resolved"),
 ]
 
 
+def _round():
+    from hub.inspection.services import open_round
+
+    return open_round(user_named("liaison.xuncha"), "芒市自然资源局", "州委第一巡察组",
+                      local_today() - timedelta(days=10), local_today() + timedelta(days=50))
+
+
 def _send(kind="discipline.clue", to="dh.jw", cases=None, details=None, sender="liaison.xinfang"):
     cases = cases or [registered()]
     if details is None:
         details = next(k[3] for k in KINDS if k[0] == kind)
+    if details == "ROUND":
+        details = {"round_id": str(_round().id)}
     return services.send(user_named(sender), kind, agency_coded(to), [c.id for c in cases],
                          "请依规处理并按期反馈", details)
 
@@ -174,7 +182,7 @@ def test_a_batch_goes_to_the_inspection_team_with_feedback_per_case(ctx):
     cases = [registered(), registered(), registered()]
     xuncha = user_named("liaison.xuncha")
     handoff = _send("inspection.issues", "dh.xc", cases)
-    assert len(handoff.items) == 3 and handoff.details["team"] == "州委第一巡察组"
+    assert len(handoff.items) == 3 and handoff.details["round_id"] > 0
     services.sign(xuncha, handoff)
     outcomes = {cases[0].id: "finding", cases[1].id: "rectify"}
     with pytest.raises(ServiceError, match=cases[2].number):
@@ -328,3 +336,33 @@ def test_a_signed_handoff_is_no_longer_chased_for_signing(ctx):
     due = handoff.sign_deadline.due_on
     services.sign(user_named("liaison.zuzhi"), handoff)
     assert not sweep.run(today=due + timedelta(days=1)).get("yellow")
+
+
+def test_the_board_card_shows_the_open_handoff_and_its_colour(app, login_as):
+    with app.test_request_context():
+        case = registered()
+        handoff = _send("organization.cadre", "dh.zzb", [case])
+        handoff.sign_deadline.due_on = local_today() - timedelta(days=1)
+    db.session.commit()
+    page = login_as("secretariat").get("/boards/all").get_data(as_text=True)
+    card = page[page.index(f'data-testid="card-{case.number}"'):]
+    card = card[:card.index("</li>")]
+    assert 'data-testid="card-handoff"' in card
+    assert "干部问题线索移交 → 中共德宏州委组织部 · 待签收" in card
+    assert "colour-red" in card[card.index("card-handoff") - 40:]
+
+
+def test_admins_change_a_kinds_default_clocks(app, login_as):
+    admin = login_as("admin")
+    bad = admin.post("/admin/handoff-kinds/organization.cadre",
+                     data={"sign_days": "x", "feedback_days": "20"}, follow_redirects=True)
+    assert "请填写整数天数" in bad.get_data(as_text=True)
+    bad = admin.post("/admin/handoff-kinds/organization.cadre",
+                     data={"sign_days": "0", "feedback_days": "20"}, follow_redirects=True)
+    assert "签收期限应为 1 至 30 个工作日" in bad.get_data(as_text=True)
+    admin.post("/admin/handoff-kinds/organization.cadre", data={"sign_days": "5",
+                                                               "feedback_days": "20"})
+    assert admin.post("/admin/handoff-kinds/nonsense", data={}).status_code == 404
+    with app.test_request_context():
+        handoff = _send("organization.cadre", "dh.zzb")
+        assert (handoff.sign_deadline.days, handoff.feedback_deadline.days) == (5, 20)
