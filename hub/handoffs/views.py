@@ -71,6 +71,8 @@ def _rows(handoffs, today):
     for h in handoffs:
         clock = _open_clock(h)
         rows.append({"handoff": h, "kind": registry.handoff_kind(h.kind), "clock": clock,
+                     "may_sign": h.state == State.SENT.value
+                     and services.may_receive(current_user, h),
                      "colour": colour_of(clock, today) if clock else None,
                      "days_left": days_left(clock, today) if clock else None})
     return rows

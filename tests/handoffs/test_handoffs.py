@@ -26,6 +26,8 @@ KINDS = [
     ("organization.cadre", "dh.zzb", "liaison.zuzhi", {"cadre_name": "某局科长"}, "talk"),
     ("political_legal.route", "dh.zfw", "liaison.zhengfa", {}, "litigation"),
     ("petition.assign", "dh.zrzyj", "liaison.ziranziyuan", {}, "resolved"),
+    ("petition.transfer", "dh.zrzyj", "liaison.ziranziyuan", {}, "transferred"),
+    ("petition.assist", "dh.zrzyj", "liaison.ziranziyuan", {}, "explained"),
 ]
 
 
@@ -61,10 +63,17 @@ def test_each_kind_send_sign_feedback_confirm(ctx, kind, to, liaison, details, o
     assert handoff.sign_deadline.unit == "working" and handoff.feedback_deadline.unit == "calendar"
     # The receiving agency now takes part, so its liaison sees the case.
     assert db.session.scalar(services.visible(receiver, Case).where(Case.id == case.id))
+    # An objection, overruled: the sign-for clock starts again.
+    services.object_(receiver, handoff, "认为不属本单位职责")
+    services.rule_objection(user_named("liaison.xinfang"), handoff, False, "属于贵单位职责")
+    assert handoff.state == State.SENT.value
     services.sign(receiver, handoff)
     assert handoff.state == State.IN_HAND.value and case.stage == "handling"  # card → 办理
     assert handoff.sign_deadline.done_at is not None
     services.add_note(receiver, handoff, "已约谈相关人员")
+    services.submit_feedback(receiver, handoff, "已处理", {case.id: outcome})
+    services.send_back(user_named("liaison.xinfang"), handoff, "请补充处理依据")
+    assert handoff.state == State.IN_HAND.value and "handoff.sent_back" in _inbox(receiver)
     services.submit_feedback(receiver, handoff, "已核实，情况属实，已处理", {case.id: outcome})
     assert handoff.state == State.FEEDBACK.value and handoff.items[0].outcome == outcome
     assert "handoff.feedback" in _inbox(user_named("liaison.xinfang"))
@@ -75,8 +84,9 @@ def test_each_kind_send_sign_feedback_confirm(ctx, kind, to, liaison, details, o
     actions = db.session.scalars(select(AuditEvent.action).where(
         AuditEvent.object_type == "handoffs", AuditEvent.object_id == str(handoff.id))
         .order_by(AuditEvent.seq)).all()
-    assert actions == ["handoffs.sent", "handoffs.signed", "handoffs.progress",
-                       "handoffs.feedback", "handoffs.confirmed"]
+    assert actions == ["handoffs.sent", "handoffs.objected", "handoffs.objection_overruled",
+                       "handoffs.signed", "handoffs.progress", "handoffs.feedback",
+                       "handoffs.sent_back", "handoffs.feedback", "handoffs.confirmed"]
 
 
 def test_a_clue_makes_the_case_restricted(ctx):
@@ -228,6 +238,7 @@ def test_inbox_tabs_and_the_steps_through_the_pages(app, login_as):
     jiwei = login_as("liaison.jiwei")
     page = jiwei.get("/handoffs?tab=sign").get_data(as_text=True)
     assert f'data-testid="handoff-{handoff.id}"' in page and "问题线索移送" in page
+    assert f'data-testid="sign-{handoff.id}"' in page  # signed for from the inbox itself
     resp = jiwei.post(f"/handoffs/{handoff.id}/sign", data={"version": handoff.version},
                       follow_redirects=True)
     assert "已签收" in resp.get_data(as_text=True)
@@ -366,3 +377,28 @@ def test_admins_change_a_kinds_default_clocks(app, login_as):
     with app.test_request_context():
         handoff = _send("organization.cadre", "dh.zzb")
         assert (handoff.sign_deadline.days, handoff.feedback_deadline.days) == (5, 20)
+
+
+def test_feedback_documents_on_a_handoff_stay_between_its_agencies(app, login_as):
+    import io
+
+    from tests.conftest import login
+
+    with app.test_request_context():
+        handoff = _send("organization.cadre", "dh.zzb")
+    db.session.commit()
+    zuzhi = login_as("liaison.zuzhi")
+    resp = zuzhi.post(f"/handoffs/{handoff.id}/attachments", data={
+        "file": (io.BytesIO(b"%PDF-1.4\n1 0 obj\n%%EOF\n"), "谈话记录.pdf")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "谈话记录.pdf" in resp.get_data(as_text=True)
+    from hub.attachments.models import Attachment
+
+    stored = db.session.scalar(select(Attachment).where(Attachment.object_type == "handoffs"))
+    download = zuzhi.get(f"/attachments/{stored.id}")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    download.close()
+    other = app.test_client()
+    login(other, "liaison.zhengfa")
+    assert other.get(f"/attachments/{stored.id}").status_code == 404
+    assert other.post(f"/handoffs/{handoff.id}/attachments", data={}).status_code == 404
