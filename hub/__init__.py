@@ -69,6 +69,8 @@ def _import_models() -> None:
     import hub.handoffs.permissions  # noqa: F401 - registers the handoff visibility rule
     import hub.inspection.models  # noqa: F401
     import hub.inspection.permissions  # noqa: F401 - round visibility, the round field's choices
+    import hub.meetings.models  # noqa: F401
+    import hub.meetings.permissions  # noqa: F401 - registers the meeting visibility rule
     import hub.notifications.models  # noqa: F401
     import hub.notifications.services  # noqa: F401 - after-commit delivery enqueue
 
@@ -85,10 +87,11 @@ def _register_blueprints(app: Flask) -> None:
     from hub.deadlines.views import bp as calendar_bp
     from hub.handoffs.views import bp as handoffs_bp
     from hub.inspection.views import bp as inspection_bp
+    from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
     from hub.users.views import bp as users_bp
 
     for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
-               inspection_bp, attachments_bp):
+               inspection_bp, attachments_bp, meetings_bp):
         app.register_blueprint(bp)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -57,6 +58,7 @@ class Settings:
     instance_path: Path
     upload_dir: Path
     upload_max_bytes: int
+    meeting_hours: tuple = ()
 
 
 def _int(env: dict, name: str, default: int, low: int = 1, high: int = 65535) -> int:
@@ -83,6 +85,22 @@ def _fraction(env: dict, name: str, default: float) -> float:
     if not 0 < value < 1:
         raise ConfigError(f"{name} must be between 0 and 1, got {value}")
     return value
+
+
+def _hours(env: dict, name: str, default: str) -> tuple[tuple[time, time], ...]:
+    """Working hours such as "08:30-12:00,14:30-18:00" (windows in the day, in order)."""
+    raw = env.get(name) or default
+    windows = []
+    try:
+        for part in raw.split(","):
+            start, end = (time.fromisoformat(x.strip()) for x in part.split("-"))
+            windows.append((start, end))
+    except ValueError:
+        raise ConfigError(f"{name} must look like 08:30-12:00,14:30-18:00, got {raw!r}") from None
+    for (a, b), nxt in zip(windows, [*windows[1:], None], strict=True):
+        if not a < b or (nxt is not None and not b <= nxt[0]):
+            raise ConfigError(f"{name}: windows must be in order and not overlap, got {raw!r}")
+    return tuple(windows)
 
 
 def _bool(env: dict, name: str, default: bool) -> bool:
@@ -188,6 +206,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         upload_dir=Path(env.get("HUB_UPLOAD_DIR") or instance / "uploads"),
         upload_max_bytes=_int(env, "HUB_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES,
                               high=1024 * 1024 * 1024),
+        meeting_hours=_hours(env, "HUB_MEETING_HOURS", "08:30-12:00,14:30-18:00"),
     )
 
 
@@ -247,6 +266,9 @@ def flask_config(settings: Settings) -> dict:
         # Attachments (附件): stored outside the web root, content-addressed.
         "HUB_UPLOAD_DIR": str(settings.upload_dir),
         "HUB_UPLOAD_MAX_BYTES": settings.upload_max_bytes,
+        "HUB_MEETING_HOURS": settings.meeting_hours,
+        # Meeting reminders, hours before the start (chased once per start time).
+        "HUB_MEETING_REMINDERS_HOURS": (24, 1),
         "MAX_CONTENT_LENGTH": settings.upload_max_bytes + UPLOAD_REQUEST_SLACK_BYTES,
     }
 

@@ -82,6 +82,12 @@ def _url_for(rule, username, sample):
             values[arg] = sample["round"].id
         elif arg == "item_id":
             values[arg] = sample["item"].id
+        elif arg == "meeting_id":
+            values[arg] = sample["meeting"].id
+        elif arg == "agenda_item_id":
+            values[arg] = sample["agenda_item"].id
+        elif arg == "task_id":
+            values[arg] = sample["task"].id
         elif arg == "action":
             values[arg] = "discuss"
         elif arg == "code":
@@ -158,8 +164,24 @@ def test_route_role_matrix(app, role, username):
                          local_today() + timedelta(days=30))
         item = add_item(user_named("secretariat"), rnd, "问题", "某单位",
                         local_today() + timedelta(days=10))
+        from datetime import UTC, datetime
+
+        from hub.meetings import services as meetings
+
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+        meeting = meetings.create(user_named("secretariat"), meetings.Plan(
+            "consult", "会商", starts, starts + timedelta(hours=1), "会议室",
+            [agency_coded("dh.jw").id, agency_coded("mangshi.xfj").id],
+            [user_named("liaison.jiwei").id, user_named("leader.mangshi").id], []))
+        meetings.schedule(user_named("secretariat"), meeting)
+        agenda_item = meetings.add_item(user_named("secretariat"), meeting, "议题", case)
+        meetings.start(user_named("secretariat"), meeting)
+        meetings.add_outcome(user_named("secretariat"), agenda_item, "task", "核实情况",
+                             owner=user_named("liaison.jiwei"),
+                             due_on=local_today() + timedelta(days=5))
         sample = {"case": case, "assignment": assignment, "notice": notice,
-                  "attachment": attachment, "handoff": handoff, "round": rnd, "item": item}
+                  "attachment": attachment, "handoff": handoff, "round": rnd, "item": item,
+                  "meeting": meeting, "agenda_item": agenda_item, "task": meeting.tasks[0]}
     db.session.commit()
     failures = []
     for rule, method in _routes(app):

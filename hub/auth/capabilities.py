@@ -28,6 +28,8 @@ class Capability(StrEnum):
     BAOAN_MANAGE = "baoan:manage"  # assign, waive, verify and close (销号)
     HANDOFFS_VIEW = "handoffs:view"  # handoffs of the user's agency (all, for the secretariat)
     HANDOFFS_WORK = "handoffs:work"  # send, sign, object, feed back, confirm (services check sides)
+    MEETINGS_VIEW = "meetings:view"  # my meetings, answers, my meeting tasks
+    MEETINGS_MANAGE = "meetings:manage"  # schedule and run meetings, agenda, outcomes, minutes
     NOTIFICATIONS_ADMIN = "notifications:admin"  # delivery failures and retries
     RULES_MANAGE = "rules:manage"  # rule settings such as the 五包 duty template
 
@@ -48,18 +50,19 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
          Capability.CASES_WORK, Capability.BAOAN_VIEW, Capability.BAOAN_MANAGE,
          Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
-         Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD}
+         Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD,
+         Capability.MEETINGS_VIEW, Capability.MEETINGS_MANAGE}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
          Capability.CASES_WORK, Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
-         Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD}
+         Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD, Capability.MEETINGS_VIEW}
     ),
     Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.BAOAN_OWN,
-                            Capability.ATTACHMENTS_VIEW}),
+                            Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW}),
     Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW,
                              Capability.BAOAN_VIEW, Capability.HANDOFFS_VIEW,
-                             Capability.ATTACHMENTS_VIEW}),
+                             Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW}),
 }
 
 

@@ -36,6 +36,7 @@ from hub.deadlines.services import colour_of, local_today
 from hub.extensions import db
 from hub.handoffs import services as handoff_services
 from hub.handoffs.models import STATE_LABELS as HANDOFF_STATES
+from hub.meetings import services as meeting_services
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -139,6 +140,7 @@ def _page(case: Case, revealed: dict | None = None, action_forms: dict | None = 
         assignments=assignments, leaders=leaders, rank_labels=RANK_LABELS,
         handoffs=handoff_services.for_case(current_user, case), handoff_states=HANDOFF_STATES,
         handoff_kind_label=handoff_services.kind_label,
+        meeting_tasks=meeting_services.tasks_for_case(current_user, case),
     ), status
 
 

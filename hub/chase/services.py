@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from hub.agencies.models import Agency
 from hub.audit.services import record_change
@@ -51,9 +51,10 @@ def circular_rows(visible_cases, month: str):
     stmt = (select(CircularEntry, User.display_name, Agency.name, Case.number)
             .join(User, User.id == CircularEntry.leader_id, isouter=True)
             .join(Agency, Agency.id == CircularEntry.agency_id, isouter=True)
-            .join(Case, Case.id == CircularEntry.case_id)
+            .join(Case, Case.id == CircularEntry.case_id, isouter=True)
             .where(CircularEntry.month == month,
-                   CircularEntry.case_id.in_(visible_cases.with_only_columns(Case.id)))
+                   or_(CircularEntry.case_id.is_(None),  # e.g. a meeting task about no case
+                       CircularEntry.case_id.in_(visible_cases.with_only_columns(Case.id))))
             .order_by(Agency.name, User.display_name, CircularEntry.id))
     return db.session.execute(stmt).all()
 
@@ -68,7 +69,7 @@ def circular_xlsx(rows, month: str) -> bytes:
     ws.append([_("序号"), _("单位"), _("包案领导"), _("信访事项"), _("事项"), _("逾期天数"),
                _("列入日期")])
     for n, (entry, leader, agency, number) in enumerate(rows, start=1):
-        ws.append([n, agency or "", leader or "", number, entry.subject, entry.days_overdue,
+        ws.append([n, agency or "", leader or "", number or "", entry.subject, entry.days_overdue,
                    entry.created_on.isoformat()])
     for column, width in zip("ABCDEFG", (6, 28, 16, 16, 40, 10, 12), strict=True):
         ws.column_dimensions[column].width = width

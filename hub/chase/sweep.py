@@ -36,6 +36,8 @@ from hub.deadlines.models import Deadline
 from hub.deadlines.rules import rule
 from hub.deadlines.services import compute_due, local_today
 from hub.extensions import begin_write, db, insert_or_skip
+from hub.meetings.models import Meeting, MeetingTask
+from hub.meetings.models import State as MeetingState
 from hub.notifications.services import Message, notify_many
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ class Sweep:
 
     today: date
     gap: int
+    now: object = None  # the sweep's moment (UTC), for timed ladders
     cache: dict = field(default_factory=dict)  # people, texts, dates: looked up once
     messages: list[Message] = field(default_factory=list)
     notices: list[dict] = field(default_factory=list)
@@ -102,16 +105,18 @@ class Sweep:
         self.messages, self.notices, self.circulars = [], [], []
 
 
-def run(today: date | None = None, batch: int = 500) -> Counter:
+def run(today: date | None = None, batch: int = 500, now=None) -> Counter:
     """One sweep over every policy.  Returns how many of each step were taken."""
     begin_write()  # a second sweep at the same time waits, then finds the steps taken
-    sweep = Sweep(today or local_today(), current_app.config["HUB_LADDER_GAP_DAYS"])
+    sweep = Sweep(today or local_today(), current_app.config["HUB_LADDER_GAP_DAYS"],
+                  now=now or utcnow())
     done: Counter = Counter()
     for policy in POLICIES:
         steps = policy.ladder()
         result = db.session.execute(
-            policy.items().where(or_(
-                next_step_due(policy, steps, sweep.today, sweep.gap),
+            policy.items(sweep.now if policy.timed else sweep.today).where(or_(
+                next_step_due(policy, steps, sweep.now if policy.timed else sweep.today,
+                              sweep.gap),
                 policy.also_visit(sweep.today)))
             .order_by(policy.key).execution_options(yield_per=batch))
         try:
@@ -152,7 +157,7 @@ def _chase_chunk(policy: Policy, chunk, steps: list[Step], sweep: Sweep, done: C
     for row in chunk:
         if policy.before(row, sweep.today):
             done["next_occurrence"] += 1
-        step = next_step(steps, row.due_on, sweep.today,
+        step = next_step(steps, row.due_on, sweep.now if policy.timed else sweep.today,
                          taken.get((row.id, row.occurrence), {}), sweep.gap)
         if step is not None:
             planned[(row.id, row.occurrence, step.name)] = (row, step)
@@ -180,7 +185,7 @@ def _insert_steps_statement():
 
 # --- 包案 duties ------------------------------------------------------------------------
 
-def _duty_items():
+def _duty_items(today):
     """Open duties of active 包案, with what their notices say (plain rows)."""
     return (select(Duty.id, Duty.due_on, Duty.occurrence, Duty.label, Duty.recurrence_days,
                    Assignment.leader_id, Case.id.label("case_id"), Case.number)
@@ -264,7 +269,7 @@ def case_ladder() -> list[Step]:
             Step("yellow", offsets["yellow"], "warn")]
 
 
-def _case_items():
+def _case_items(today):
     """Running statutory clocks of cases (plain rows, with the case's agencies)."""
     return (select(Deadline.id, Deadline.due_on, Deadline.kind, literal(1).label("occurrence"),
                    Case.id.label("case_id"), Case.number, Case.registering_agency_id,
@@ -303,7 +308,7 @@ def handoff_ladder() -> list[Step]:
                   key=lambda s: s.offset)
 
 
-def _handoff_items():
+def _handoff_items(today):
     """Running clocks of open handoffs, with the first case for the notice (plain rows)."""
     from hub.handoffs.models import OPEN_STATES, Handoff, HandoffCase
 
@@ -348,11 +353,86 @@ def _handoff_effects(row, step: Step, step_id: int, sweep: Sweep) -> None:
                              what=what, n=days_over, due=due.isoformat()), "", link)
 
 
+# --- meetings: reminders before the start, and the tasks a meeting gave --------------------
+
+REMINDER_ITEM = "meeting_reminder"
+TASK_ITEM = "meeting_task"
+
+
+def reminder_ladder() -> list[Step]:
+    """提醒 24 hours and 1 hour before (settings); a late sweep sends only the one due now."""
+    hours = current_app.config["HUB_MEETING_REMINDERS_HOURS"]
+    return sorted((Step(f"remind_{h}h", -h / 24, "remind") for h in hours),
+                  key=lambda s: s.offset)
+
+
+def _reminder_items(now):
+    return (select(Meeting.id, Meeting.starts_at.label("due_on"),
+                   Meeting.time_version.label("occurrence"))
+            .where(Meeting.state == MeetingState.SCHEDULED.value, Meeting.starts_at > now))
+
+
+def _reminder_effects(row, step: Step, step_id: int, sweep: Sweep) -> None:
+    from hub.meetings.services import label
+
+    meeting = db.session.get(Meeting, row.id)
+    people = {i.attendee.id: i.attendee for i in meeting.invitees if i.answer != "decline"}
+    hours = round(-step.offset * 24)
+    sweep.notify(people.values(), "meeting.reminder",
+                 sweep._("会议提醒：%(what)s（%(n)d 小时后开始）", what=label(meeting), n=hours),
+                 meeting.place, f"/meetings/{meeting.id}")
+
+
+def _task_items(today):
+    return (select(MeetingTask.id, MeetingTask.due_on, literal(1).label("occurrence"),
+                   MeetingTask.text, MeetingTask.owner_id, MeetingTask.owner_agency_id,
+                   MeetingTask.case_id, MeetingTask.meeting_id)
+            .where(MeetingTask.status == "open"))
+
+
+def _task_effects(row, step: Step, step_id: int, sweep: Sweep) -> None:
+    """Chased like a 包案 duty: 提醒 the owner (and the agency's liaisons), 预警 the
+    secretariat, 督查 the owner, then the monthly 通报."""
+    owner = sweep.user(row.owner_id)
+    today = sweep.today
+    days_over = (today - row.due_on).days
+    what = sweep._("会议任务「%(text)s」", text=row.text[:60])
+    link = f"/meetings/{row.meeting_id}"
+    if step.name in ("remind_before", "remind_due"):
+        title = (sweep._("提醒：%(what)s 今日到期", what=what) if days_over >= 0
+                 else sweep._("提醒：%(what)s 将于 %(due)s 到期", what=what,
+                              due=row.due_on.isoformat()))
+        sweep.notify([owner, *sweep.liaisons(row.owner_agency_id)], "meeting.task_remind",
+                     title, "", link)
+    elif step.name == "yellow":
+        sweep.notify(sweep.secretariat(), "meeting.task_yellow",
+                     sweep._("预警：%(what)s 已逾期 %(n)d 天", what=what, n=days_over), "", link)
+    elif step.name == "inspect":
+        due = _inspection_due(sweep)
+        is_leader = Role.LEADER in owner.roles
+        sweep.notices.append(dict(
+            chase_step_id=step_id, item_type=TASK_ITEM, item_id=row.id,
+            leader_id=owner.id if is_leader else None, agency_id=row.owner_agency_id,
+            case_id=row.case_id, subject=what[:300], issued_on=today, response_due_on=due))
+        sweep.notify([owner, *sweep.liaisons(row.owner_agency_id), *sweep.secretariat()],
+                     "meeting.task_inspect",
+                     sweep._("督查通知：%(what)s 逾期 %(n)d 天，请于 %(due)s 前书面说明",
+                             what=what, n=days_over, due=due.isoformat()), "", link)
+    elif step.name == "circulate":
+        sweep.circulars.append(dict(
+            chase_step_id=step_id, month=today.strftime("%Y-%m"), leader_id=owner.id,
+            agency_id=row.owner_agency_id, case_id=row.case_id, subject=what[:300],
+            days_overdue=days_over, created_on=today))
+        sweep.notify([owner, *sweep.secretariat()], "meeting.task_circulate",
+                     sweep._("通报：%(what)s 逾期 %(n)d 天，已列入本月通报", what=what,
+                             n=days_over), "", link)
+
+
 @dataclass(frozen=True)
 class Policy:
     """Anything with a due date that the ladder chases.
 
-    ``items()`` selects the open items as rows with at least ``id``, ``due_on`` and
+    ``items(today)`` selects the open items as rows with at least ``id``, ``due_on`` and
     ``occurrence``; ``key``/``due``/``occurrence`` are the columns behind them, so the
     sweep can ask the database which items' next step has come.
     """
@@ -368,6 +448,9 @@ class Policy:
     # to visit for it even when no step is due.
     before: Callable = lambda row, today: False
     also_visit: Callable = lambda today: false()
+    # A timed ladder counts in hours before a moment (``due`` is a datetime, offsets are
+    # fractions of a day) and is swept against the current time instead of today's date.
+    timed: bool = False
 
 
 POLICIES = [
@@ -376,4 +459,7 @@ POLICIES = [
     Policy(CASE_ITEM, case_ladder, _case_items, Deadline.id, Deadline.due_on, _case_effects),
     Policy(HANDOFF_ITEM, handoff_ladder, _handoff_items, Deadline.id, Deadline.due_on,
            _handoff_effects),
+    Policy(REMINDER_ITEM, reminder_ladder, _reminder_items, Meeting.id, Meeting.starts_at,
+           _reminder_effects, occurrence=Meeting.time_version, timed=True),
+    Policy(TASK_ITEM, ladder, _task_items, MeetingTask.id, MeetingTask.due_on, _task_effects),
 ]

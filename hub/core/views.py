@@ -17,8 +17,18 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @login_only
 def home():
+    from hub.auth.capabilities import Capability, can
+
     plugin = registry.for_kind(current_user.agency.kind)
-    return render_template("core/home.html", plugin=plugin, mechanisms=registry.mechanisms())
+    tasks, meetings = [], []
+    if can(current_user, Capability.MEETINGS_VIEW):
+        from hub.meetings import services as meeting_services
+        from hub.meetings.views import upcoming_for_home
+
+        tasks = meeting_services.open_tasks_of(current_user)
+        meetings = upcoming_for_home(current_user)
+    return render_template("core/home.html", plugin=plugin, mechanisms=registry.mechanisms(),
+                           meeting_tasks=tasks, upcoming_meetings=meetings)
 
 
 @bp.get("/healthz")
