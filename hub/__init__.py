@@ -44,6 +44,9 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> Fl
     _import_models()
     web.init_app(app)
     _register_blueprints(app)
+    from hub.api import setup as api_setup
+
+    api_setup.init_app(app)
 
     from hub.cli import hub_cli
 
@@ -54,6 +57,7 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> Fl
 def _import_models() -> None:
     """Make every model known to SQLAlchemy (and so to Alembic)."""
     import hub.agencies.models  # noqa: F401
+    import hub.api.models  # noqa: F401
     import hub.attachments.models  # noqa: F401
     import hub.audit.models  # noqa: F401
     import hub.auth.models  # noqa: F401
@@ -77,6 +81,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from hub.agencies.views import bp as agencies_bp
+    from hub.api.views import bp as api_tokens_bp
     from hub.attachments.views import bp as attachments_bp
     from hub.audit.views import bp as audit_bp
     from hub.auth.views import bp as auth_bp
@@ -93,5 +98,5 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
-               inspection_bp, attachments_bp, meetings_bp):
+               inspection_bp, attachments_bp, meetings_bp, api_tokens_bp):
         app.register_blueprint(bp)

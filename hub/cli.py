@@ -176,3 +176,34 @@ def chase_command():
         click.echo("chase: nothing due")
         return
     click.echo("chase: " + ", ".join(f"{k} {v}" for k, v in sorted(done.items())))
+
+
+token_cli = AppGroup("token", help="API tokens (for integration accounts).")
+hub_cli.add_command(token_cli)
+
+
+@token_cli.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for.")
+@click.option("--read-only", is_flag=True, help="Only GET requests.")
+@click.option("--expires", "expires_days", type=click.IntRange(min=1, max=3650), default=None,
+              metavar="DAYS", help="Expire after DAYS days (default: no expiry).")
+def token_create(username, name, read_only, expires_days):
+    """Issue an API token for USERNAME and print it once."""
+    from hub.api import tokens
+    from hub.auth.models import User
+    from hub.core.errors import ServiceError
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        click.echo(f"error: no user {username!r}", err=True)
+        sys.exit(1)
+    try:
+        text, _token = tokens.create(None, user, name, read_only=read_only,
+                                     expires_days=expires_days)
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
 from hub.auth.capabilities import Capability, can
@@ -58,7 +58,12 @@ def rule_for(endpoint: str | None) -> AccessRule | None:
     if endpoint == "static" or endpoint.endswith(".static"):
         return AccessRule("public")
     view = current_app.view_functions.get(endpoint)
-    return getattr(view, "access_rule", None)
+    rule = getattr(view, "access_rule", None)
+    if rule is None and hasattr(view, "view_class"):
+        # A class-based view (the API): each HTTP method's handler declares its own rule.
+        method = request.method.lower() if has_request_context() else "get"
+        rule = getattr(getattr(view.view_class, method, None), "access_rule", None)
+    return rule
 
 
 # Pages a user who must change their password can still reach.

@@ -121,6 +121,15 @@ def _render_error(code: int, message: str | None = None):
 def _handle_http(exc: HTTPException):
     if exc.code is None or exc.code < 400:
         return exc
+    if request.path.startswith("/api/"):
+        from hub.api.setup import problem
+
+        data = getattr(exc, "data", None) or {}
+        errors = data.get("messages") or data.get("errors")
+        if isinstance(errors, dict) and len(errors) == 1 and next(iter(errors)) in (
+                "query", "json", "form", "headers", "path"):
+            errors = next(iter(errors.values()))  # webargs nests by location
+        return problem(exc.code, exc.description if exc.code != 404 else "", errors)
     return _render_error(exc.code)
 
 
@@ -131,6 +140,10 @@ def _handle_csrf(exc: CSRFError):
 def _handle_500(exc):
     db.session.rollback()
     current_app.logger.exception("unhandled error on %s", request.path)
+    if request.path.startswith("/api/"):
+        from hub.api.setup import problem
+
+        return problem(500)
     return _render_error(500)
 
 
@@ -169,8 +182,9 @@ def local_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 def _writer_transaction():
     """A request that changes state starts as a writer (SQLite: BEGIN IMMEDIATE), before
     anything is read: two such requests at once then take turns instead of the second
-    failing with "database is locked" because its snapshot went stale.  PostgreSQL: no-op."""
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    failing with "database is locked" because its snapshot went stale.  API requests too
+    (their token use is audited).  PostgreSQL: no-op."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
         from hub.extensions import begin_write
 
         begin_write()
@@ -180,7 +194,11 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     login_manager.session_protection = None  # sessions are server-side rows (hub.auth.sessions)
     app.before_request(_writer_transaction)  # first: before the session lookup reads
+    from hub.api import setup as api_setup
+
+    app.before_request(api_setup.authenticate)  # an API request's user is its token's
     app.before_request(access.enforce)
+    app.after_request(api_setup.commit_api_request)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
