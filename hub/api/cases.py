@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from hub.api.schemas import Problem
 from hub.auth.access import requires
 from hub.auth.capabilities import Capability
 from hub.auth.visibility import visible
@@ -54,15 +55,6 @@ class CasePage(Schema):
     items = fields.List(fields.Nested(CaseOut))
     next_after = fields.Integer(allow_none=True, metadata={
         "description": "pass as ?after= for the next page; null on the last page"})
-
-
-class Problem(Schema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    instance = fields.String()
-    errors = fields.Dict()
 
 
 @blp.route("")

@@ -115,7 +115,8 @@ def init_app(app: Flask) -> None:
         return render_template("api/docs.html", spec=spec, prefix=API_PREFIX)
 
     app.register_blueprint(docs)
-    from hub.api import cases
+    from hub.api import baoan, cases, handoffs, meetings, notifications
 
-    api.register_blueprint(cases.blp)
-    app.extensions["csrf"].exempt(cases.blp)
+    for module in (cases, handoffs, baoan, meetings, notifications):
+        api.register_blueprint(module.blp)
+        app.extensions["csrf"].exempt(module.blp)  # tokens, not cookies: no CSRF to check
