@@ -196,7 +196,7 @@ def test_route_role_matrix(app, role, username):
         client = app.test_client()
         if username:
             login(client, username)
-        with app.test_request_context():
+        with app.test_request_context(method=method):  # class views: a rule per method
             access = rule_for(rule.endpoint)
             url = _url_for(rule, username, sample)
         # The API is reached with the user's bearer token (a browser session does not open it).

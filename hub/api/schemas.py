@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+INT_MAX = 2**31 - 1  # ids and counts are the database's 32-bit integers
+
 
 class Problem(Schema):
     """RFC 9457 problem details (``application/problem+json``)."""
@@ -24,3 +26,28 @@ def service_error(exc):
     if exc.field:
         return problem(422, exc.message, {exc.field: [exc.message]})
     return problem(409, exc.message)
+
+
+PROBLEM_TYPE = "application/problem+json"
+PROBLEM_TEXT = {
+    400: "a malformed request (e.g. invalid JSON, or a NUL character in the input)",
+    401: "missing, invalid, revoked or expired token, or its user is disabled",
+    403: "the user's role may not do this, or the token is read-only",
+    404: "no such object, or the user may not see it",
+    409: "the object's state does not allow this now (or someone changed it first)",
+    413: "the request body is too large",
+    422: "invalid input: field → messages in `errors`",
+}
+
+
+def problems(blp, *codes: int):
+    """Document the problem responses an operation can give (RFC 9457 media type); 400,
+    401 and 403 can come from any operation."""
+
+    def decorator(view):
+        for code in sorted({400, 401, 403, *codes}):
+            view = blp.alt_response(code, schema=Problem, content_type=PROBLEM_TYPE,
+                                    description=PROBLEM_TEXT[code])(view)
+        return view
+
+    return decorator

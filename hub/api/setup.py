@@ -12,6 +12,7 @@ from hub.auth.access import AccessRule, public
 
 API_PREFIX = "/api/v1"
 SAFE = ("GET", "HEAD", "OPTIONS")
+MAX_BODY = 1024 * 1024  # JSON bodies; files come through the pages
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
           405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
@@ -65,9 +66,17 @@ def authenticate():
         return problem(401, detail)
     if token.read_only and request.method not in SAFE:
         return problem(403, _("只读令牌不能修改数据"))
+    if (request.content_length or 0) > MAX_BODY:
+        return problem(413, _("请求体不能超过 %(n)d KB", n=MAX_BODY // 1024))
     g._login_user = token.user
     g.api_token = token
     tokens.note_use(token, request.method, request.path)
+    # The use is on record even when the request's own change is refused and rolled back.
+    from hub.extensions import begin_write, db
+
+    db.session.commit()
+    if request.method not in SAFE:
+        begin_write()
     return None
 
 

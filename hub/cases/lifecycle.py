@@ -366,3 +366,64 @@ def actions_for(user, case: Case, *, board: bool = False) -> list[str]:
             secretariat or permissions.participates(user, case)):
         out.append("undiscuss" if case.to_discuss else "discuss")
     return list(dict.fromkeys(out))
+
+
+# --- one entry point for every step (the case page's forms and the API) --------------------
+
+ACTIONS = {"forward", "accept", "refuse", "extend", "progress", "supervise", "unsupervise",
+           "reply", "rate", "close", "request_review", "review", "request_recheck",
+           "hearing_start", "hearing_end", "recheck", "discuss", "undiscuss"}
+
+
+def _agency_or_error(agency_id) -> Agency:
+    agency = db.session.get(Agency, int(agency_id)) if str(agency_id or "").isdigit() else None
+    if agency is None:
+        raise ServiceError(_("请选择有效的单位"), "lead_agency_id")
+    return agency
+
+
+def perform(actor, case: Case, action: str, *, version: int | None = None,
+            lead_agency_id=None, assist_agency_ids=(), reason: str | None = None,
+            days: int | None = None, approver: str | None = None, text: str | None = None,
+            public: bool | None = None, rating: str | None = None, on: date | None = None) -> None:
+    """Take the step ``action`` with its values; each step's service checks who, when and
+    what it needs, exactly as for the page."""
+    match action:
+        case "forward":
+            assist = [_agency_or_error(a) for a in assist_agency_ids or []]
+            forward(actor, case, _agency_or_error(lead_agency_id), assist, version)
+        case "accept":
+            accept(actor, case, version)
+        case "refuse":
+            refuse(actor, case, reason or "", version)
+        case "extend":
+            if days is None:
+                raise ServiceError(_("请填写延期天数"), "days")
+            extend(actor, case, days, reason or "", approver or "", version)
+        case "progress":
+            record_progress(actor, case, reason or "", version)
+        case "supervise" | "unsupervise":
+            supervise(actor, case, action == "supervise", version)
+        case "reply":
+            reply(actor, case, text or "", public, version)
+        case "rate":
+            rate(actor, case, rating or "", version)
+        case "close":
+            close(actor, case, version)
+        case "request_review" | "request_recheck":
+            if on is None:
+                raise ServiceError(_("请填写申请日期"), "on")
+            (request_review if action == "request_review" else request_recheck)(
+                actor, case, on, version)
+        case "review":
+            review_opinion(actor, case, text or "", version)
+        case "hearing_start" | "hearing_end":
+            if on is None:
+                raise ServiceError(_("请填写日期"), "on")
+            hearing(actor, case, action == "hearing_start", on, reason or "", version)
+        case "recheck":
+            recheck_opinion(actor, case, text or "", version)
+        case "discuss" | "undiscuss":
+            set_to_discuss(actor, case, action == "discuss")
+        case _:
+            raise ServiceError(_("未知的办理步骤"), "action")

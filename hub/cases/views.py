@@ -194,56 +194,20 @@ def _form_for(name: str, case: Case, formdata=None):
     return form
 
 
-def _agency(agency_id) -> Agency:
-    agency = db.session.get(Agency, int(agency_id)) if str(agency_id or "").isdigit() else None
-    if agency is None:
-        raise ServiceError(_("请选择有效的单位"), "lead_agency_id")
-    return agency
-
-
 def _run(name: str, form, case: Case) -> None:
-    v = form.version_value()
-    u = current_user
-    match name:
-        case "forward":
-            assist = [_agency(a) for a in form.assist_agency_ids.data or []]
-            lifecycle.forward(u, case, _agency(form.lead_agency_id.data), assist, v)
-        case "accept":
-            lifecycle.accept(u, case, v)
-        case "refuse":
-            lifecycle.refuse(u, case, form.reason.data, v)
-        case "extend":
-            lifecycle.extend(u, case, form.days.data, form.reason.data, form.approver.data, v)
-        case "progress":
-            lifecycle.record_progress(u, case, form.reason.data, v)
-        case "supervise" | "unsupervise":
-            lifecycle.supervise(u, case, name == "supervise", v)
-        case "reply":
-            lifecycle.reply(u, case, form.text.data, form.public.data, v)
-        case "rate":
-            lifecycle.rate(u, case, form.rating.data, v)
-        case "close":
-            lifecycle.close(u, case, v)
-        case "request_review":
-            lifecycle.request_review(u, case, form.on.data, v)
-        case "review":
-            lifecycle.review_opinion(u, case, form.text.data, v)
-        case "request_recheck":
-            lifecycle.request_recheck(u, case, form.on.data, v)
-        case "hearing_start" | "hearing_end":
-            lifecycle.hearing(u, case, name == "hearing_start", form.on.data,
-                              form.reason.data or "", v)
-        case "recheck":
-            lifecycle.recheck_opinion(u, case, form.text.data, v)
-        case "discuss" | "undiscuss":
-            lifecycle.set_to_discuss(u, case, name == "discuss")
-        case _:
-            abort(404)
+    """The step ``name`` with the values of its form (lifecycle.perform checks the rest)."""
+    def value(field):
+        return getattr(form, field).data if hasattr(form, field) else None
+
+    lifecycle.perform(current_user, case, name, version=form.version_value(),
+                      lead_agency_id=value("lead_agency_id"),
+                      assist_agency_ids=value("assist_agency_ids") or [],
+                      reason=value("reason"), days=value("days"), approver=value("approver"),
+                      text=value("text"), public=value("public"), rating=value("rating"),
+                      on=value("on"))
 
 
-ACTIONS = {"forward", "accept", "refuse", "extend", "progress", "supervise", "unsupervise",
-           "reply", "rate", "close", "request_review", "review", "request_recheck",
-           "hearing_start", "hearing_end", "recheck", "discuss", "undiscuss"}
+ACTIONS = lifecycle.ACTIONS
 
 
 @bp.post("/<int:case_id>/act/<action>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Flask,
+    abort,
     current_app,
     flash,
     g,
@@ -179,6 +180,31 @@ def local_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt) if value else ""
 
 
+INT_MAX = 2**31 - 1  # the database's integer ids
+
+
+def _refuse_nul():
+    """A NUL character is never meaningful text (and PostgreSQL cannot store it): refuse any
+    query, form field or JSON body that carries one, before anything reads it.  An id in the
+    URL beyond the database's integers names nothing: 404."""
+    if any(isinstance(v, int) and not 0 <= v <= INT_MAX for v in (request.view_args or {}).values()):
+        abort(404)
+    values = [*request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    bad = any("\x00" in v for v in values)
+    if not bad and request.is_json:
+        body = request.get_data(cache=True)
+        bad = b"\x00" in body or b"\\u0000" in body.lower()
+    if bad:
+        if request.path.startswith("/api/"):
+            from hub.api.setup import problem
+
+            return problem(400, _("请求中含有不允许的空字符（NUL）"))
+        return _render_error(400, _("提交的内容含有不允许的空字符，请检查后重新提交。"))
+    return None
+
+
 def _writer_transaction():
     """A request that changes state starts as a writer (SQLite: BEGIN IMMEDIATE), before
     anything is read: two such requests at once then take turns instead of the second
@@ -193,7 +219,8 @@ def _writer_transaction():
 def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     login_manager.session_protection = None  # sessions are server-side rows (hub.auth.sessions)
-    app.before_request(_writer_transaction)  # first: before the session lookup reads
+    app.before_request(_refuse_nul)
+    app.before_request(_writer_transaction)  # before the session lookup reads
     from hub.api import setup as api_setup
 
     app.before_request(api_setup.authenticate)  # an API request's user is its token's

@@ -143,3 +143,55 @@ def test_cli_issues_a_token_for_an_integration_account(app):
     assert resp.status_code == 200
     nobody = runner.invoke(args=["hub", "token", "create", "nobody", "--name", "x"])
     assert nobody.exit_code == 1 and "no user" in nobody.output
+
+
+def _case_body(**overrides):
+    body = {"title": "某村土地征收补偿款未到位", "content": "信访人反映补偿款未足额发放。",
+            "channel": "letter", "category": "land", "county": "mangshi",
+            "registered_on": "2026-11-20", "petitioners": [{"name": "王某", "phone": "13900001111"}]}
+    body.update(overrides)
+    return body
+
+
+def test_register_and_step_a_case_over_the_api(app, client):
+    from hub.cases.models import Case
+    from tests.conftest import agency_coded
+
+    with app.test_request_context():
+        text, _row = _token("liaison.xinfang")
+        lead_text, _l = _token("liaison.jiwei")
+    db.session.commit()
+    created = client.post("/api/v1/cases", headers=_auth(text), json=_case_body())
+    assert created.status_code == 201, created.get_json()
+    case_id = created.get_json()["id"]
+    assert db.session.get(Case, case_id).registered_by_id == user_named("liaison.xinfang").id
+    forward = client.post(f"/api/v1/cases/{case_id}/transitions", headers=_auth(text),
+                          json={"action": "forward", "lead_agency_id": agency_coded("dh.jw").id})
+    assert forward.status_code == 200 and forward.get_json()["status"] == "forwarded"
+    # A step the state does not allow is a 409; a missing value a 422 naming the field.
+    again = client.post(f"/api/v1/cases/{case_id}/transitions", headers=_auth(text),
+                        json={"action": "forward", "lead_agency_id": agency_coded("dh.jw").id})
+    assert again.status_code == 409 and again.mimetype == "application/problem+json"
+    accepted = client.post(f"/api/v1/cases/{case_id}/transitions", headers=_auth(lead_text),
+                           json={"action": "accept"})
+    assert accepted.get_json()["status"] == "accepted"
+    refused = client.post(f"/api/v1/cases/{case_id}/transitions", headers=_auth(lead_text),
+                          json={"action": "reply"})
+    assert refused.status_code == 422 and "text" in refused.get_json()["errors"]
+
+
+def test_bad_bodies_are_problems(app, client):
+    with app.test_request_context():
+        text, _row = _token("liaison.xinfang")
+    db.session.commit()
+    headers = {**_auth(text), "Content-Type": "application/json"}
+    malformed = client.post("/api/v1/cases", headers=headers, data="{not json")
+    assert malformed.status_code in (400, 422)
+    assert malformed.mimetype == "application/problem+json"
+    unknown = client.post("/api/v1/cases", headers=_auth(text), json=_case_body(colour="red"))
+    assert unknown.status_code == 422 and "colour" in unknown.get_json()["errors"]
+    wrong = client.post("/api/v1/cases", headers=_auth(text),
+                        json=_case_body(registered_on="20/11/2026", headcount="many"))
+    assert {"registered_on", "headcount"} <= set(wrong.get_json()["errors"])
+    big = client.post("/api/v1/cases", headers=headers, data="x" * (1024 * 1024 + 10))
+    assert big.status_code == 413
