@@ -164,6 +164,8 @@ class CaseParticipant(db.Model):
         UniqueConstraint("case_id", "agency_id", name="uq_case_participants_case_agency"),
         CheckConstraint(_in("role", ParticipantRole), name="role"),
         Index("ix_case_participants_agency_board", "agency_id", "stage", "rank", "case_id"),
+        # The API lists an agency's cases newest first, page by page (keyset on case id).
+        Index("ix_case_participants_agency_case", "agency_id", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
