@@ -88,6 +88,8 @@ def _url_for(rule, username, sample):
             values[arg] = sample["agenda_item"].id
         elif arg == "task_id":
             values[arg] = sample["task"].id
+        elif arg == "notification_id":
+            values[arg] = sample["notification"].id
         elif arg == "token_id":
             values[arg] = sample["token"].id
         elif arg == "action":
@@ -187,7 +189,13 @@ def test_route_role_matrix(app, role, username):
             if username else None
         spare = create_token(user_named(username or "admin"), user_named(username or "admin"),
                              "spare")[1]
+        from hub.notifications.models import Notification
+        from hub.notifications.services import notify
+
+        notify([user_named(username or "admin")], "matrix", "矩阵")
+        notification = db.session.scalar(select(Notification).order_by(Notification.id.desc()))
         sample = {"case": case, "assignment": assignment, "notice": notice,
+                  "notification": notification,
                   "attachment": attachment, "handoff": handoff, "round": rnd, "item": item,
                   "meeting": meeting, "token": spare, "agenda_item": agenda_item, "task": meeting.tasks[0]}
     db.session.commit()
