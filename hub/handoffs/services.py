@@ -12,8 +12,8 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import noload
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased, noload
 
 from agencies import registry
 from agencies.base import HandoffKind
@@ -31,6 +31,7 @@ from hub.core.errors import ServiceError
 from hub.core.types import utcnow
 from hub.deadlines import services as deadlines
 from hub.deadlines.engine import Unit
+from hub.deadlines.models import Deadline
 from hub.deadlines.services import compute_due, local_date, local_today, local_zone
 from hub.extensions import db
 from hub.handoffs.models import (
@@ -488,3 +489,27 @@ def open_for_cards(user, case_ids, today) -> dict[int, dict]:
             "colour": deadlines.colour_of(clock, today).value if clock else "green",
         }
     return out
+
+
+def inbox_query(user, tab: str, today):
+    """The handoffs of one inbox tab (待签收, 待反馈, 已逾期, 已退回, 我发出的) as a query, within
+    the user's visibility: the page's tabs and the API's boxes."""
+    sign = aliased(Deadline)
+    feedback = aliased(Deadline)
+    stmt = (visible(user, Handoff)
+            .join(sign, sign.id == Handoff.sign_deadline_id, isouter=True)
+            .join(feedback, feedback.id == Handoff.feedback_deadline_id, isouter=True))
+    mine = user.agency_id
+    to_me = Handoff.to_agency_id == mine
+    if tab == "sign":
+        return stmt.where(to_me, Handoff.state == State.SENT.value)
+    if tab == "feedback":
+        return stmt.where(to_me, Handoff.state == State.IN_HAND.value)
+    if tab == "overdue":
+        late = or_(and_(Handoff.state == State.SENT.value, sign.due_on < today),
+                   and_(Handoff.state == State.IN_HAND.value, feedback.due_on < today))
+        return stmt.where(to_me, late)
+    if tab == "returned":
+        return stmt.where(to_me, Handoff.state == State.IN_HAND.value,
+                          Handoff.sent_back_count > 0)
+    return stmt.where(Handoff.from_agency_id == mine)

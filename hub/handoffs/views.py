@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from agencies import registry
@@ -32,29 +32,6 @@ bp = Blueprint("handoffs", __name__)
 def _tabs() -> dict[str, str]:
     return {"sign": _("待签收"), "feedback": _("待反馈"), "overdue": _("已逾期"),
             "returned": _("已退回"), "sent": _("我发出的")}
-
-
-def _tab_query(tab: str, today):
-    """The handoffs of one inbox tab, as a query (within visibility)."""
-    sign = aliased(Deadline)
-    feedback = aliased(Deadline)
-    stmt = (visible(current_user, Handoff)
-            .join(sign, sign.id == Handoff.sign_deadline_id, isouter=True)
-            .join(feedback, feedback.id == Handoff.feedback_deadline_id, isouter=True))
-    mine = current_user.agency_id
-    to_me = Handoff.to_agency_id == mine
-    if tab == "sign":
-        return stmt.where(to_me, Handoff.state == State.SENT.value)
-    if tab == "feedback":
-        return stmt.where(to_me, Handoff.state == State.IN_HAND.value)
-    if tab == "overdue":
-        late = or_(and_(Handoff.state == State.SENT.value, sign.due_on < today),
-                   and_(Handoff.state == State.IN_HAND.value, feedback.due_on < today))
-        return stmt.where(to_me, late)
-    if tab == "returned":
-        return stmt.where(to_me, Handoff.state == State.IN_HAND.value,
-                          Handoff.sent_back_count > 0)
-    return stmt.where(Handoff.from_agency_id == mine)
 
 
 def _open_clock(handoff: Handoff) -> Deadline | None:
@@ -87,9 +64,9 @@ def index():
     if tab not in tabs:
         tab = "sign"
     counts = {name: db.session.scalar(
-        select(func.count()).select_from(_tab_query(name, today).subquery())) for name in tabs}
+        select(func.count()).select_from(services.inbox_query(current_user, name, today).subquery())) for name in tabs}
     handoffs = db.session.scalars(
-        _tab_query(tab, today)
+        services.inbox_query(current_user, tab, today)
         .options(selectinload(Handoff.sign_deadline), selectinload(Handoff.feedback_deadline))
         .order_by(Handoff.sent_at.desc()).limit(200)).unique().all()
     notices = db.session.scalars(select(InspectionNotice).where(
