@@ -23,10 +23,9 @@ def home():
     tasks, meetings = [], []
     if can(current_user, Capability.MEETINGS_VIEW):
         from hub.meetings import services as meeting_services
-        from hub.meetings.views import upcoming_for_home
 
         tasks = meeting_services.open_tasks_of(current_user)
-        meetings = upcoming_for_home(current_user)
+        meetings = meeting_services.upcoming_of(current_user)
     return render_template("core/home.html", plugin=plugin, mechanisms=registry.mechanisms(),
                            meeting_tasks=tasks, upcoming_meetings=meetings)
 

@@ -506,6 +506,17 @@ def complete_task(actor, task: MeetingTask, result: str) -> None:
            _("会议任务已完成：%(text)s", text=task.text[:80]), "", f"/meetings/{task.meeting_id}")
 
 
+def upcoming_of(user, limit: int = 5) -> list[Meeting]:
+    """我的工作台: the next meetings the user is invited to (or organizes)."""
+    invited = select(Invitee.meeting_id).where(
+        or_(Invitee.user_id == user.id, Invitee.delegate_id == user.id))
+    return list(db.session.scalars(
+        select(Meeting).where(or_(Meeting.id.in_(invited), Meeting.organizer_id == user.id),
+                              Meeting.ends_at >= utcnow(),
+                              Meeting.state.in_([State.SCHEDULED.value, State.IN_PROGRESS.value]))
+        .order_by(Meeting.starts_at).limit(limit)))
+
+
 def open_tasks_of(user) -> list[MeetingTask]:
     """我的工作台: the open meeting tasks this user owns."""
     return list(db.session.scalars(

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from hub.agencies.models import Agency, AgencyKind, AgencyLevel
 from hub.auth.access import requires
@@ -389,16 +389,3 @@ def ics(meeting_id: int):
     data = services.invitation_ics(meeting)
     return Response(data, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'})
-
-
-def upcoming_for_home(user, limit: int = 5) -> list[Meeting]:
-    """我的工作台: the next meetings the user is invited to (or organizes)."""
-    from hub.meetings.models import Invitee
-
-    invited = select(Invitee.meeting_id).where(
-        or_(Invitee.user_id == user.id, Invitee.delegate_id == user.id))
-    return list(db.session.scalars(
-        select(Meeting).where(or_(Meeting.id.in_(invited), Meeting.organizer_id == user.id),
-                              Meeting.ends_at >= utcnow(),
-                              Meeting.state.in_([State.SCHEDULED.value, State.IN_PROGRESS.value]))
-        .order_by(Meeting.starts_at).limit(limit)))

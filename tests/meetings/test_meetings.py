@@ -131,7 +131,7 @@ def test_a_late_sweep_sends_only_the_reminder_due_now(ctx):
     meeting = _scheduled(days=1, hour=15)
     start = meeting.starts_at.astimezone(UTC)
     done = sweep.run(now=start - timedelta(minutes=30))  # the 24-hour one was missed
-    assert done == {"remind_1h": 1} or dict(done) == {"remind_1h": 1}
+    assert dict(done) == {"remind_1h": 1}
     assert db.session.scalar(select(func.count()).select_from(ChaseStep).where(
         ChaseStep.item_type == sweep.REMINDER_ITEM)) == 1
 
