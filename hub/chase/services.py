@@ -14,6 +14,7 @@ from hub.cases import permissions
 from hub.cases.models import Case
 from hub.chase.models import CircularEntry, InspectionNotice
 from hub.core.errors import ServiceError
+from hub.core.exports import append_row
 from hub.core.types import utcnow
 from hub.extensions import db
 
@@ -65,12 +66,12 @@ def circular_xlsx(rows, month: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = month
-    ws.append([_("%(month)s 包案职责逾期通报", month=month)])
-    ws.append([_("序号"), _("单位"), _("包案领导"), _("信访事项"), _("事项"), _("逾期天数"),
-               _("列入日期")])
+    append_row(ws, [_("%(month)s 包案职责逾期通报", month=month)])
+    append_row(ws, [_("序号"), _("单位"), _("包案领导"), _("信访事项"), _("事项"), _("逾期天数"),
+                    _("列入日期")])
     for n, (entry, leader, agency, number) in enumerate(rows, start=1):
-        ws.append([n, agency or "", leader or "", number or "", entry.subject, entry.days_overdue,
-                   entry.created_on.isoformat()])
+        append_row(ws, [n, agency or "", leader or "", number or "", entry.subject,
+                        entry.days_overdue, entry.created_on.isoformat()])
     for column, width in zip("ABCDEFG", (6, 28, 16, 16, 40, 10, 12), strict=True):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()
