@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
-from hub.api.schemas import INT_MAX, problems, service_error
+from hub.api.schemas import INT_MAX, NEXT_AFTER, PageQuery, keyset_page, problems, service_error
 from hub.auth.access import requires
 from hub.auth.capabilities import Capability, can
 from hub.auth.roles import LeaderRank
@@ -44,14 +44,12 @@ def _duty_or_404(duty_id: int) -> Duty:
     return duty
 
 
-class AssignmentQuery(Schema):
+class AssignmentQuery(PageQuery):
     """Filters of the overview, and the page: ``after`` is the last id of the previous page."""
 
     leader_id = fields.Integer(validate=validate.Range(min=1, max=INT_MAX))
     rank = fields.String(validate=validate.OneOf([r.value for r in LeaderRank]))
     active = fields.Boolean()
-    after = fields.Integer(validate=validate.Range(min=0, max=INT_MAX))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class DutyOut(Schema):
@@ -104,8 +102,7 @@ class AssignmentDetail(AssignmentOut):
 
 class AssignmentPage(Schema):
     items = fields.List(fields.Nested(AssignmentOut))
-    next_after = fields.Integer(allow_none=True, metadata={
-        "description": "pass as ?after= for the next page; null on the last page"})
+    next_after = NEXT_AFTER
 
 
 class RecordIn(Schema):
@@ -137,13 +134,7 @@ class Assignments(MethodView):
         for name in ("leader_id", "rank", "active"):
             if name in args:
                 stmt = stmt.where(getattr(Assignment, name) == args[name])
-        if "after" in args:
-            stmt = stmt.where(Assignment.id < args["after"])
-        limit = args["limit"]
-        rows = db.session.scalars(
-            _loaded(stmt).order_by(Assignment.id.desc()).limit(limit + 1)).all()
-        items = rows[:limit]
-        return {"items": items, "next_after": items[-1].id if len(rows) > limit else None}
+        return keyset_page(_loaded(stmt), Assignment.id, args)
 
 
 @blp.route("/assignments/<int:assignment_id>")

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 
-from hub.api.schemas import INT_MAX, problems, service_error
+from hub.api.schemas import INT_MAX, NEXT_AFTER, PageQuery, keyset_page, problems, service_error
 from hub.auth.access import requires
 from hub.auth.capabilities import Capability
 from hub.auth.visibility import visible
@@ -24,7 +24,7 @@ blp = Blueprint("api_cases", __name__, url_prefix="/api/v1/cases",
                 description="信访事项（按令牌用户的可见范围）")
 
 
-class CaseQuery(Schema):
+class CaseQuery(PageQuery):
     """Filters of the board, and the page: ``after`` is the last id of the previous page."""
 
     stage = fields.String(validate=validate.OneOf([s.value for s in Stage]))
@@ -32,8 +32,6 @@ class CaseQuery(Schema):
     county = fields.String(validate=validate.OneOf(list(COUNTIES)))
     flag = fields.String(validate=validate.OneOf(list(FLAGS)))
     q = fields.String(validate=validate.Length(min=1, max=50))
-    after = fields.Integer(validate=validate.Range(min=0, max=INT_MAX))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class CaseOut(Schema):
@@ -57,8 +55,7 @@ class CaseOut(Schema):
 
 class CasePage(Schema):
     items = fields.List(fields.Nested(CaseOut))
-    next_after = fields.Integer(allow_none=True, metadata={
-        "description": "pass as ?after= for the next page; null on the last page"})
+    next_after = NEXT_AFTER
 
 
 class PetitionerIn(Schema):
@@ -124,12 +121,7 @@ class Cases(MethodView):
             stmt = stmt.where(getattr(Case, args["flag"]).is_(True))
         if "q" in args:
             stmt = stmt.where(Case.number.contains(args["q"]) | Case.title.contains(args["q"]))
-        if "after" in args:
-            stmt = stmt.where(key < args["after"])
-        limit = args["limit"]
-        rows = db.session.scalars(stmt.order_by(key.desc()).limit(limit + 1)).all()
-        items = rows[:limit]
-        return {"items": items, "next_after": items[-1].id if len(rows) > limit else None}
+        return keyset_page(stmt, key, args)
 
     @blp.arguments(CaseIn, location="json", unknown=RAISE)
     @blp.response(201, CaseOut)

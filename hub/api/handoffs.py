@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agencies import registry
 from hub.agencies.models import Agency
-from hub.api.schemas import INT_MAX, problems, service_error
+from hub.api.schemas import INT_MAX, NEXT_AFTER, PageQuery, keyset_page, problems, service_error
 from hub.auth.access import requires
 from hub.auth.capabilities import Capability
 from hub.auth.visibility import get_visible_or_404, visible
@@ -32,14 +32,12 @@ blp = Blueprint("api_handoffs", __name__, url_prefix="/api/v1/handoffs",
 BOXES = ("sign", "feedback", "overdue", "returned", "sent")
 
 
-class HandoffQuery(Schema):
+class HandoffQuery(PageQuery):
     """The inbox tab, and the page: ``after`` is the last id of the previous page."""
 
     box = fields.String(validate=validate.OneOf(BOXES), metadata={
         "description": "sign 待签收, feedback 待反馈, overdue 已逾期, returned 已退回, "
                        "sent 我发出的; without it, every handoff the user may see"})
-    after = fields.Integer(validate=validate.Range(min=0, max=INT_MAX))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 def _seen(item) -> bool:
@@ -159,8 +157,7 @@ class HandoffDetail(HandoffOut):
 
 class HandoffPage(Schema):
     items = fields.List(fields.Nested(HandoffOut))
-    next_after = fields.Integer(allow_none=True, metadata={
-        "description": "pass as ?after= for the next page; null on the last page"})
+    next_after = NEXT_AFTER
 
 
 def _version():
@@ -262,14 +259,9 @@ class Handoffs(MethodView):
         newest first (keyset pagination by id)."""
         stmt = services.inbox_query(current_user, args["box"], local_today()) if "box" in args \
             else visible(current_user, Handoff)
-        if "after" in args:
-            stmt = stmt.where(Handoff.id < args["after"])
-        limit = args["limit"]
-        rows = db.session.scalars(
-            _loaded(stmt).order_by(Handoff.id.desc()).limit(limit + 1)).unique().all()
-        items = rows[:limit]
-        _note_cases([i.case_id for h in items for i in h.items])
-        return {"items": items, "next_after": items[-1].id if len(rows) > limit else None}
+        page = keyset_page(_loaded(stmt), Handoff.id, args, unique=True)
+        _note_cases([i.case_id for h in page["items"] for i in h.items])
+        return page
 
     @blp.arguments(HandoffIn, location="json", unknown=RAISE)
     @blp.response(201, HandoffDetail)

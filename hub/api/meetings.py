@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from hub.api.schemas import INT_MAX, problems, service_error
+from hub.api.schemas import INT_MAX, NEXT_AFTER, PageQuery, keyset_page, problems, service_error
 from hub.auth.access import requires
 from hub.auth.capabilities import Capability
 from hub.auth.models import User
@@ -29,7 +29,7 @@ blp = Blueprint("api_meetings", __name__, url_prefix="/api/v1/meetings",
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
-class MeetingQuery(Schema):
+class MeetingQuery(PageQuery):
     """Filters, and the page: ``after`` is the last id of the previous page; ``from`` and
     ``to`` are local (Asia/Shanghai) days of the start, both included."""
 
@@ -37,8 +37,6 @@ class MeetingQuery(Schema):
     state = fields.String(validate=validate.OneOf([s.value for s in State]))
     from_ = fields.Date(data_key="from", validate=validate.Range(min=FIRST_DAY, max=LAST_DAY))
     to = fields.Date(validate=validate.Range(min=FIRST_DAY, max=LAST_DAY))
-    after = fields.Integer(validate=validate.Range(min=0, max=INT_MAX))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class TaskQuery(Schema):
@@ -156,8 +154,7 @@ class MeetingDetail(MeetingOut):
 
 class MeetingPage(Schema):
     items = fields.List(fields.Nested(MeetingOut))
-    next_after = fields.Integer(allow_none=True, metadata={
-        "description": "pass as ?after= for the next page; null on the last page"})
+    next_after = NEXT_AFTER
 
 
 class TaskList(Schema):
@@ -203,12 +200,7 @@ class Meetings(MethodView):
             stmt = stmt.where(Meeting.starts_at >= _local_midnight(args["from_"]))
         if "to" in args:
             stmt = stmt.where(Meeting.starts_at < _local_midnight(args["to"] + timedelta(days=1)))
-        if "after" in args:
-            stmt = stmt.where(Meeting.id < args["after"])
-        limit = args["limit"]
-        rows = db.session.scalars(stmt.order_by(Meeting.id.desc()).limit(limit + 1)).all()
-        items = rows[:limit]
-        return {"items": items, "next_after": items[-1].id if len(rows) > limit else None}
+        return keyset_page(stmt, Meeting.id, args)
 
 
 @blp.route("/<int:meeting_id>")

@@ -6,10 +6,10 @@ from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields
 from sqlalchemy import select
 
-from hub.api.schemas import INT_MAX, problems
+from hub.api.schemas import NEXT_AFTER, PageQuery, keyset_page, problems
 from hub.auth.access import login_only
 from hub.extensions import db
 from hub.notifications import services
@@ -19,12 +19,10 @@ blp = Blueprint("api_notifications", __name__, url_prefix="/api/v1/notifications
                 description="站内消息（仅令牌用户本人的）")
 
 
-class NotificationQuery(Schema):
+class NotificationQuery(PageQuery):
     """``unread=true`` for the unread only; ``after`` is the last id of the previous page."""
 
     unread = fields.Boolean(load_default=False)
-    after = fields.Integer(validate=validate.Range(min=0, max=INT_MAX))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class NoBody(Schema):
@@ -43,8 +41,7 @@ class NotificationOut(Schema):
 
 class NotificationPage(Schema):
     items = fields.List(fields.Nested(NotificationOut))
-    next_after = fields.Integer(allow_none=True, metadata={
-        "description": "pass as ?after= for the next page; null on the last page"})
+    next_after = NEXT_AFTER
     unread_count = fields.Integer(metadata={"description": "all the user's unread messages"})
 
 
@@ -68,12 +65,7 @@ class Notifications(MethodView):
         stmt = _mine()
         if args["unread"]:
             stmt = stmt.where(Notification.read_at.is_(None))
-        if "after" in args:
-            stmt = stmt.where(Notification.id < args["after"])
-        limit = args["limit"]
-        rows = db.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit + 1)).all()
-        items = rows[:limit]
-        return {"items": items, "next_after": items[-1].id if len(rows) > limit else None,
+        return {**keyset_page(stmt, Notification.id, args),
                 "unread_count": services.unread_count(current_user)}
 
 

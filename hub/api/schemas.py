@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 INT_MAX = 2**31 - 1  # ids and counts are the database's 32-bit integers
 
@@ -51,3 +51,27 @@ def problems(blp, *codes: int):
         return view
 
     return decorator
+
+
+class PageQuery(Schema):
+    """Keyset pages, newest first: ``after`` is ``next_after`` of the previous page."""
+
+    after = fields.Integer(validate=validate.Range(min=0, max=INT_MAX))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+NEXT_AFTER = fields.Integer(allow_none=True, metadata={
+    "description": "pass as ?after= for the next page; null on the last page"})
+
+
+def keyset_page(stmt, key, args, *, unique: bool = False) -> dict:
+    """One page of ``stmt`` ordered by ``key`` descending, with the next page's cursor."""
+    from hub.extensions import db
+
+    if "after" in args:
+        stmt = stmt.where(key < args["after"])
+    limit = args["limit"]
+    result = db.session.scalars(stmt.order_by(key.desc()).limit(limit + 1))
+    rows = (result.unique() if unique else result).all()
+    items = rows[:limit]
+    return {"items": items, "next_after": items[-1].id if len(rows) > limit else None}
