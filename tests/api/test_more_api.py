@@ -2,21 +2,22 @@
 visibility, the leader's duty record, answers and meeting tasks, the inbox, refused
 unknown fields and read-only tokens."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from hub.api import tokens
 from hub.baoan import services as baoan
 from hub.baoan.models import Duty
-from hub.deadlines.services import local_today, local_zone
+from hub.deadlines.services import local_today
 from hub.extensions import db
 from hub.meetings import services as meetings
 from hub.meetings.models import Invitee
 from hub.notifications.models import Notification
 from hub.notifications.services import notify
 from tests.cases.factories import in_hand, registered
-from tests.conftest import agency_coded, user_named
+from tests.conftest import user_named
+from tests.meetings.factories import plan as _plan
 
 
 def _token(username, **kw):
@@ -31,21 +32,6 @@ def _auth(text):
 def _assign(case=None, leader="leader.prefecture"):
     return baoan.assign(user_named("secretariat"), case or in_hand(), user_named(leader),
                         local_today() + timedelta(days=90))
-
-
-def _at(days: int, hour: int = 9) -> datetime:
-    """A local wall time ``days`` from today, as an aware instant."""
-    return datetime.combine(local_today() + timedelta(days=days), time(hour),
-                            tzinfo=local_zone())
-
-
-def _plan(days=3, hour=9, hours=2, invitees=("liaison.zhengfa", "liaison.jiwei"), **kw):
-    agencies = kw.pop("agencies", ("dh.zfw", "dh.jw", "dh.xfj"))
-    start = _at(days, hour)
-    return meetings.Plan(kw.pop("kind", "consult"), kw.pop("title", "某村征地补偿会商"), start,
-                         start + timedelta(hours=hours), kw.pop("place", "州信访局三楼会议室"),
-                         [agency_coded(a).id for a in agencies],
-                         [user_named(u).id for u in invitees], kw.pop("optional", []))
 
 
 # --- 包案 ----------------------------------------------------------------------------------

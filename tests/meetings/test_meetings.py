@@ -1,7 +1,7 @@
 """Meetings through the services and pages: the states, bad input, answers and delegates,
 reminders once per start time (also after a move), tasks chased, minutes with revisions."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,21 +16,7 @@ from hub.meetings.models import State
 from hub.notifications.models import Notification
 from tests.cases.factories import registered
 from tests.conftest import agency_coded, user_named
-
-
-def _at(days: int, hour: int = 9) -> datetime:
-    """A local wall time ``days`` from today, as an aware instant."""
-    return datetime.combine(local_today() + timedelta(days=days), time(hour),
-                            tzinfo=local_zone())
-
-
-def _plan(days=3, hour=9, hours=2, invitees=("liaison.zhengfa", "liaison.jiwei"), **kw):
-    agencies = kw.pop("agencies", ("dh.zfw", "dh.jw", "dh.xfj"))
-    start = _at(days, hour)
-    return services.Plan(kw.pop("kind", "consult"), kw.pop("title", "某村征地补偿会商"), start,
-                         start + timedelta(hours=hours), kw.pop("place", "州信访局三楼会议室"),
-                         [agency_coded(a).id for a in agencies],
-                         [user_named(u).id for u in invitees], kw.pop("optional", []))
+from tests.meetings.factories import plan as _plan
 
 
 def _scheduled(**kw):
