@@ -225,16 +225,19 @@ def show(meeting_id: int):
         colleagues = db.session.scalars(select(User).where(
             User.agency_id == current_user.agency_id, User.active.is_(True),
             User.id != current_user.id).order_by(User.username)).all()
-    owners = db.session.scalars(select(User).where(
-        User.active.is_(True), User.agency_id.in_([a.agency_id for a in meeting.agencies]))
-        .order_by(User.username)).all()
+    organizer = current_user.id == meeting.organizer_id or services.may_organize(current_user)
+    owners = []  # presenters and task owners: offered to the organizer only
+    if organizer:
+        owners = db.session.scalars(select(User).where(
+            User.active.is_(True), User.agency_id.in_([a.agency_id for a in meeting.agencies]))
+            .order_by(User.username)).all()
     return render_template(
         "meetings/show.html", meeting=meeting, items=items, seen_cases=seen_cases,
         earlier=services.earlier_outcomes([i.case_id for i in items], meeting.id),
         backlog=backlog, mine=mine, colleagues=colleagues, owners=owners,
         kinds=KIND_LABELS, states=STATE_LABELS, answers=ANSWER_LABELS,
         outcome_labels=OUTCOME_LABELS, local=_local, today=local_today(),
-        organizer=current_user.id == meeting.organizer_id or services.may_organize(current_user),
+        organizer=organizer,
         may_complete=lambda t: services.may_complete(current_user, t))
 
 
