@@ -77,6 +77,7 @@ def _import_models() -> None:
     import hub.meetings.permissions  # noqa: F401 - registers the meeting visibility rule
     import hub.notifications.models  # noqa: F401
     import hub.notifications.services  # noqa: F401 - after-commit delivery enqueue
+    import hub.transfers.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -94,9 +95,10 @@ def _register_blueprints(app: Flask) -> None:
     from hub.inspection.views import bp as inspection_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
+    from hub.transfers.views import bp as transfers_bp
     from hub.users.views import bp as users_bp
 
     for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
-               inspection_bp, attachments_bp, meetings_bp, api_tokens_bp):
+               inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp):
         app.register_blueprint(bp)

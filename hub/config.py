@@ -266,6 +266,9 @@ def flask_config(settings: Settings) -> dict:
         # Attachments (附件): stored outside the web root, content-addressed.
         "HUB_UPLOAD_DIR": str(settings.upload_dir),
         "HUB_UPLOAD_MAX_BYTES": settings.upload_max_bytes,
+        # Case imports (50,000 rows of a national-system export fit well within this);
+        # the import page raises the request limit to it for its own upload.
+        "HUB_IMPORT_MAX_BYTES": 64 * 1024 * 1024,
         "HUB_MEETING_HOURS": settings.meeting_hours,
         # Meeting reminders, hours before the start (chased once per start time).
         "HUB_MEETING_REMINDERS_HOURS": (24, 1),

@@ -92,6 +92,12 @@ def _url_for(rule, username, sample):
             values[arg] = sample["notification"].id
         elif arg == "token_id":
             values[arg] = sample["token"].id
+        elif arg == "job_id":
+            values[arg] = sample["export_job" if "/exports" in rule.rule else "import_job"].id
+        elif arg == "kind":
+            values[arg] = "imports"
+        elif arg == "fmt":
+            values[arg] = "xlsx"
         elif arg == "action":
             values[arg] = "discuss"
         elif arg == "code":
@@ -199,7 +205,23 @@ def test_route_role_matrix(app, role, username):
 
         notify([user_named(username or "admin")], "matrix", "矩阵")
         notification = db.session.scalar(select(Notification).order_by(Notification.id.desc()))
-        sample = {"case": case, "assignment": assignment, "notice": notice,
+        from hub.transfers import services as transfers
+        from hub.transfers.models import FileJob
+
+        owner = user_named(username or "admin")
+        import_job = FileJob(kind="import", user_id=owner.id, agency_id=owner.agency_id,
+                             state="valid", source="csv", filename="x.csv",
+                             result={"rows": 1, "duplicate_count": 0, "problem_count": 0},
+                             stored_name=f"matrix-{owner.id}.csv", params={})
+        export_job = FileJob(kind="export", user_id=owner.id, agency_id=owner.agency_id,
+                             state="done", source="board", filename="x.xlsx", result={},
+                             stored_name=f"matrix-{owner.id}.xlsx", params={"board": "all"})
+        db.session.add_all([import_job, export_job])
+        db.session.flush()
+        transfers.problems_path(import_job).write_text("行,列,问题\n")
+        transfers.stored_path(export_job).write_bytes(b"PK")
+        sample = {"import_job": import_job, "export_job": export_job}
+        sample |= {"case": case, "assignment": assignment, "notice": notice,
                   "notification": notification,
                   "attachment": attachment, "handoff": handoff, "round": rnd, "item": item,
                   "meeting": meeting, "token": spare, "agenda_item": agenda_item, "task": meeting.tasks[0]}

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from hub.audit.models import AuditEvent, AuditHead, AuditVerification
 from hub.core.types import utcnow
-from hub.extensions import db
+from hub.extensions import bulk_insert, db
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,39 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def record_many(actor, action: str, object_type: str, items) -> int:
+    """Append one event per ``(object_id, after)`` in ``items`` with one move of the head
+    and one multi-row insert (a bulk import audits each case it creates).  Flushes, never
+    commits; returns the number of events."""
+    items = list(items)
+    if not items:
+        return 0
+    last_seq, prev_hash = db.session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_seq=AuditHead.last_seq + len(items))
+        .returning(AuditHead.last_seq, AuditHead.last_hash)
+    ).one()
+    key = _chain_key()
+    now = utcnow()
+    address = request_address()
+    rows = []
+    for offset, (object_id, after) in enumerate(items):
+        event = AuditEvent(
+            seq=last_seq - len(items) + 1 + offset, occurred_at=now,
+            actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", None),
+            action=action, object_type=object_type, object_id=str(object_id), before=None,
+            after=_jsonable(after), address=address, prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = compute_hash(event, key)
+        rows.append({column: getattr(event, column) for column in (
+            "seq", "occurred_at", "actor_id", "actor_name", "action", "object_type",
+            "object_id", "before", "after", "address", "prev_hash", "hash")})
+    bulk_insert(AuditEvent.__table__, rows)
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev_hash))
+    return len(rows)
 
 
 def record_change(actor, action: str, obj, before: dict | None) -> AuditEvent:

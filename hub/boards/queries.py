@@ -63,6 +63,31 @@ class Filters:
         return any((self.county, self.agency_id, self.colour, self.flag, self.q))
 
 
+FILTER_COLOURS = ("red", "yellow", "green")
+
+
+def filters_from(args) -> Filters:
+    """A board's filters from its query string (the page, its "load more" and its export
+    read them the same way); unknown values are dropped."""
+    from hub.cases.intake import COUNTIES
+
+    agency = str(args.get("agency") or "")
+    return Filters(
+        county=args.get("county") if args.get("county") in COUNTIES else None,
+        agency_id=int(agency) if agency.isdigit() and len(agency) < 10 else None,
+        colour=args.get("colour") if args.get("colour") in FILTER_COLOURS else None,
+        flag=args.get("flag") if args.get("flag") in FLAGS else None,
+        q=(str(args.get("q") or "")).strip()[:50] or None,
+    )
+
+
+def filter_args(filters: Filters) -> dict:
+    """The query-string form of ``filters`` (what filters_from reads back)."""
+    return {k: v for k, v in (("county", filters.county), ("agency", filters.agency_id),
+                              ("colour", filters.colour), ("flag", filters.flag),
+                              ("q", filters.q)) if v}
+
+
 def colour_expr(today: date, threat, due_on, warn_on, stage, paused=None):
     """The 红黄绿 colour in SQL, the same rule as hub.deadlines.engine.colour."""
     whens = [

@@ -48,15 +48,7 @@ def card_labels(board) -> dict:
 
 
 def _filters() -> queries.Filters:
-    args = request.args
-    agency = args.get("agency", "")
-    return queries.Filters(
-        county=args.get("county") if args.get("county") in COUNTIES else None,
-        agency_id=int(agency) if agency.isdigit() else None,
-        colour=args.get("colour") if args.get("colour") in COLOURS else None,
-        flag=args.get("flag") if args.get("flag") in FLAGS else None,
-        q=(args.get("q") or "").strip()[:50] or None,
-    )
+    return queries.filters_from(request.args)
 
 
 def _board_or_404(code: str) -> queries.BoardDef:
@@ -143,6 +135,7 @@ def show(code: str):
         filters=filters, counties=COUNTIES, colours=COLOURS, flags=FLAGS,
         agencies=queries.agency_choices(), page_size=queries.PAGE, labels=card_labels(board),
         back=request.full_path, args=request.args.to_dict(), count_cap=queries.COUNT_CAP,
+        export_args=queries.filter_args(filters),
     )
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import false, insert, literal_column, select, update
+from sqlalchemy import false, insert, literal_column, select
 
 from hub.agencies.models import Agency, AgencyKind
 from hub.audit.services import record
 from hub.auth.models import User
 from hub.cases import steps
 from hub.cases.demo import SURNAMES, TOPICS, _id_number, _phone
-from hub.cases.intake import COUNTIES
-from hub.cases.models import Case, CaseBoard, CaseCounter, CaseParticipant, Petitioner
+from hub.cases.intake import COUNTIES, case_number, reserve_numbers
+from hub.cases.models import Case, CaseBoard, CaseParticipant, Petitioner
 from hub.cases.steps import board_rank
 from hub.cases.vocab import COLLECTIVE_HEADCOUNT, Channel, ParticipantRole, Stage, Status
 from hub.deadlines.engine import warning_dates
@@ -36,18 +36,6 @@ _BULK_STAGES = [  # stage, status, weight
 ]
 _BULK_PERIOD = {Stage.SORT: 15, Stage.ASSIGNED: 15, Stage.HANDLING: 60, Stage.SUPERVISED: 60,
                 Stage.RESOLVED: 30}
-
-
-def _reserve_numbers(year: int, n: int) -> int:
-    """Reserve ``n`` case numbers of ``year`` with one UPDATE; return the first."""
-    if db.session.get(CaseCounter, year) is None:
-        db.session.add(CaseCounter(year=year, last=0))
-        db.session.flush()
-    last = db.session.execute(
-        update(CaseCounter).where(CaseCounter.year == year)
-        .values(last=CaseCounter.last + n).returning(CaseCounter.last)
-    ).scalar_one()
-    return last - n + 1
 
 
 def bulk_cases(n: int, seed: int = 1) -> int:
@@ -121,7 +109,7 @@ def bulk_cases(n: int, seed: int = 1) -> int:
         year = today.year - (0, 0, 1, 0, 1, 2)[batch_index % 6]
         year_start = date(year, 1, 1)
         span = (min(date(year, 12, 31), today) - year_start).days + 1
-        first = _reserve_numbers(year, size)
+        first = reserve_numbers(year, size)
         case_rows, extras = [], []
         for i in range(size):
             profile = profiles[int(rand() * 5)]
@@ -169,7 +157,7 @@ def bulk_cases(n: int, seed: int = 1) -> int:
             townships = profile["townships"]
             replied = stage in ("resolved", "closed")
             case_rows.append({
-                "number": f"DH{year}{first + i:06d}",
+                "number": case_number(year, first + i),
                 "title": title,
                 "content": content,
                 "channel": channels[int(rand() * 8)],

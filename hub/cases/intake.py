@@ -66,55 +66,76 @@ class Intake:
     link_to: list[int] = field(default_factory=list)
 
 
-def _validate(data: Intake) -> None:
+def problems(data: Intake, townships: dict[int, str] | None = None):
+    """Every problem of an intake as (field, message), in form order.  ``townships`` maps
+    township agency ids to their county key when the caller has loaded them (an import
+    checks thousands of rows); otherwise each is looked up."""
     if not data.title.strip():
-        raise ServiceError(_("请填写标题"), "title")
-    if len(data.title) > 200:
-        raise ServiceError(_("标题不能超过 200 字"), "title")
+        yield "title", _("请填写标题")
+    elif len(data.title) > 200:
+        yield "title", _("标题不能超过 200 字")
     if not data.content.strip():
-        raise ServiceError(_("请填写信访内容"), "content")
+        yield "content", _("请填写信访内容")
     if data.channel not in Channel.__members__.values():
-        raise ServiceError(_("请选择有效的信访渠道"), "channel")
+        yield "channel", _("请选择有效的信访渠道")
     if data.category not in CATEGORIES:
-        raise ServiceError(_("请选择有效的问题类别"), "category")
+        yield "category", _("请选择有效的问题类别")
     if data.headcount < 1:
-        raise ServiceError(_("人数至少为 1"), "headcount")
-    if data.headcount > 10000:
-        raise ServiceError(_("人数不合理，请核对"), "headcount")
+        yield "headcount", _("人数至少为 1")
+    elif data.headcount > 10000:
+        yield "headcount", _("人数不合理，请核对")
     if data.county not in COUNTIES:
-        raise ServiceError(_("请选择所属县（市）"), "county")
+        yield "county", _("请选择所属县（市）")
     if data.registered_on > local_today():
-        raise ServiceError(_("登记日期不能晚于今天"), "registered_on")
-    if data.registered_on < local_today() - timedelta(days=365 * 5):
-        raise ServiceError(_("登记日期过早，请核对"), "registered_on")
+        yield "registered_on", _("登记日期不能晚于今天")
+    elif data.registered_on < local_today() - timedelta(days=365 * 5):
+        yield "registered_on", _("登记日期过早，请核对")
     if not data.petitioners or not data.petitioners[0].name.strip():
-        raise ServiceError(_("请填写信访人姓名"), "petitioner_name")
-    for p in data.petitioners:
-        if p.phone and not PHONE_RE.match(p.phone):
-            raise ServiceError(_("联系电话格式不正确"), "petitioner_phone")
-        if p.id_number and not ID_RE.match(p.id_number):
-            raise ServiceError(_("身份证号应为 18 位（最后一位可为 X）"), "petitioner_id_number")
-    unknown = data.flags - {"skip_level", "joint_letter", "threat", "foreign", "non_reception"}
-    if unknown:
-        raise ServiceError(_("未知的标记"), "flags")
+        yield "petitioner_name", _("请填写信访人姓名")
+    if any(len(p.name.strip()) > 50 for p in data.petitioners):
+        yield "petitioner_name", _("信访人姓名不能超过 50 字")
+    if any(p.phone and not PHONE_RE.match(p.phone) for p in data.petitioners):
+        yield "petitioner_phone", _("联系电话格式不正确")
+    if any(p.id_number and not ID_RE.match(p.id_number) for p in data.petitioners):
+        yield "petitioner_id_number", _("身份证号应为 18 位（最后一位可为 X）")
+    if data.flags - {"skip_level", "joint_letter", "threat", "foreign", "non_reception"}:
+        yield "flags", _("未知的标记")
     if data.township_id is not None:
-        township = db.session.get(Agency, data.township_id)
-        if township is None or township.kind != AgencyKind.TOWNSHIP.value:
-            raise ServiceError(_("请选择有效的乡镇"), "township_id")
+        if townships is None:
+            township = db.session.get(Agency, data.township_id)
+            ok = township is not None and township.kind == AgencyKind.TOWNSHIP.value
+        else:
+            ok = data.township_id in townships
+        if not ok:
+            yield "township_id", _("请选择有效的乡镇")
 
 
-def _next_number(year: int) -> str:
+def _validate(data: Intake) -> None:
+    for name, message in problems(data):
+        raise ServiceError(message, name)
+
+
+def reserve_numbers(year: int, n: int) -> int:
+    """Reserve ``n`` case numbers of ``year`` with one UPDATE; return the first."""
     if db.session.get(CaseCounter, year) is None:
         db.session.add(CaseCounter(year=year, last=0))
         db.session.flush()
     last = db.session.execute(
         update(CaseCounter).where(CaseCounter.year == year)
-        .values(last=CaseCounter.last + 1).returning(CaseCounter.last)
+        .values(last=CaseCounter.last + n).returning(CaseCounter.last)
     ).scalar_one()
-    return f"DH{year}{last:06d}"
+    return last - n + 1
 
 
-def _registered_at(day: date) -> datetime:
+def case_number(year: int, serial: int) -> str:
+    return f"DH{year}{serial:06d}"
+
+
+def _next_number(year: int) -> str:
+    return case_number(year, reserve_numbers(year, 1))
+
+
+def registered_at(day: date) -> datetime:
     tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     if day == local_today():
         return datetime.now(UTC)
@@ -165,7 +186,7 @@ def register(actor, data: Intake, agency: Agency | None = None) -> Case:
         county=data.county,
         township_id=data.township_id,
         village=(data.village or "").strip() or None,
-        registered_at=_registered_at(data.registered_on),
+        registered_at=registered_at(data.registered_on),
         registered_by_id=actor.id,
         registering_agency_id=agency.id,
         public=data.public,

@@ -43,10 +43,14 @@ class Case(db.Model):
         Index("ix_cases_board", "stage", "rank", "id", "restricted"),
         Index("ix_cases_county_stage", "county", "stage"),
         Index("ix_cases_registered_at", "registered_at"),
+        Index("ix_cases_external_number", "external_number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
+    # The number the case has in the national 信访信息系统, for cases imported from its
+    # exports: an import never loads the same case twice.
+    external_number: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(20))

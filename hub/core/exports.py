@@ -14,7 +14,20 @@ def safe_cell(value):
 
 
 def append_row(sheet, values) -> None:
-    """``sheet.append`` with every text cell escaped and kept as text."""
+    """``sheet.append`` with every text cell escaped and kept as text (in an ordinary or a
+    write-only workbook)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    if isinstance(sheet, WriteOnlyWorksheet):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=safe_cell(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+        return
     sheet.append([safe_cell(v) for v in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):

@@ -216,7 +216,21 @@ def _writer_transaction():
         begin_write()
 
 
+# Routes that take files larger than an attachment (a case import), and the config key of
+# their limit.
+LARGE_UPLOADS = {"/imports": "HUB_IMPORT_MAX_BYTES"}
+
+
+def _request_limit():
+    """Raise the request size limit for the large-upload routes — first of all hooks, as the
+    CSRF check reads the form (and would apply the ordinary limit)."""
+    key = LARGE_UPLOADS.get(request.path)
+    if key and request.method == "POST":
+        request.max_content_length = current_app.config[key] + 1024 * 1024
+
+
 def init_app(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, _request_limit)
     login_manager.unauthorized_handler(_unauthorized)
     login_manager.session_protection = None  # sessions are server-side rows (hub.auth.sessions)
     app.before_request(_refuse_nul)
