@@ -171,6 +171,9 @@ def _template_context() -> dict:
         "calendar_missing_year": missing_year,
         "Capability": Capability,
         "can": lambda cap: can(user, cap),
+        # May the user open this page (its access rule, extra checks included)?  For links.
+        "allowed": lambda endpoint: bool(user and access.rule_for(endpoint)
+                                         and access.rule_for(endpoint).allows(user)),
         "session_deadline": deadline,
         "idle_warning_seconds": current_app.config["HUB_IDLE_WARNING_SECONDS"],
     }

@@ -23,6 +23,7 @@ from flask_login import current_user
 from hub.auth.access import login_only, requires
 from hub.auth.capabilities import Capability
 from hub.cases.intake import COUNTIES
+from hub.cases.permissions import may_register
 from hub.cases.vocab import CATEGORIES, CHANNEL_LABELS
 from hub.core.errors import ServiceError
 from hub.core.exports import append_row, safe_cell
@@ -73,7 +74,7 @@ def _view(job: FileJob) -> dict:
 # ---------------------------------------------------------------------------------------
 
 @bp.get("/imports")
-@requires(Capability.CASES_REGISTER)
+@requires(Capability.CASES_REGISTER, check=may_register)
 def imports():
     return render_template("transfers/imports.html", columns=COLUMNS, max_rows=MAX_ROWS,
                            jobs=services.mine(current_user, Kind.IMPORT),
@@ -82,13 +83,16 @@ def imports():
 
 
 @bp.post("/imports")
-@requires(Capability.CASES_REGISTER)
+@requires(Capability.CASES_REGISTER, check=may_register)
 def upload():
     # The request limit for this form is HUB_IMPORT_MAX_BYTES (hub.core.web.LARGE_UPLOADS).
     upload = request.files.get("file")
+    data = b""
+    if upload:
+        with upload.stream:  # a large upload is spooled to a temporary file: close it
+            data = upload.read()
     try:
-        job = services.start_import(current_user, upload.filename if upload else "",
-                                    upload.read() if upload else b"")
+        job = services.start_import(current_user, upload.filename if upload else "", data)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -100,7 +104,7 @@ def upload():
 
 
 @bp.get("/imports/template.<fmt>")
-@requires(Capability.CASES_REGISTER)
+@requires(Capability.CASES_REGISTER, check=may_register)
 def template(fmt: str):
     """An empty file in the import layout, with one example row to overwrite."""
     headers = [c.header for c in COLUMNS]
@@ -137,21 +141,21 @@ def _attachment(name: str) -> str:
 
 
 @bp.get("/imports/<int:job_id>")
-@requires(Capability.CASES_REGISTER)
+@requires(Capability.CASES_REGISTER, check=may_register)
 def show_import(job_id: int):
     job = _own_or_404(job_id, Kind.IMPORT)
     return render_template("transfers/import.html", v=_view(job))
 
 
 @bp.get("/imports/<int:job_id>/status")
-@requires(Capability.CASES_REGISTER)
+@requires(Capability.CASES_REGISTER, check=may_register)
 def import_status(job_id: int):
     job = _own_or_404(job_id, Kind.IMPORT)
     return render_template("transfers/_import_status.html", v=_view(job))
 
 
 @bp.post("/imports/<int:job_id>/confirm")
-@requires(Capability.CASES_REGISTER)
+@requires(Capability.CASES_REGISTER, check=may_register)
 def confirm(job_id: int):
     job = _own_or_404(job_id, Kind.IMPORT)
     try:
@@ -167,7 +171,7 @@ def confirm(job_id: int):
 
 
 @bp.get("/imports/<int:job_id>/problems.csv")
-@requires(Capability.CASES_REGISTER)
+@requires(Capability.CASES_REGISTER, check=may_register)
 def problems(job_id: int):
     job = _own_or_404(job_id, Kind.IMPORT)
     path = services.problems_path(job)
