@@ -153,7 +153,13 @@ def job_alive(job: FileJob) -> bool:
     if not job.job_id:
         return False
     try:
-        status = Job.fetch(job.job_id, connection=get_redis()).get_status(refresh=False)
+        connection = get_redis()
+        rq_job = Job.fetch(job.job_id, connection=connection)
+        status = rq_job.get_status(refresh=False)
+        if status == JobStatus.STARTED and rq_job.worker_name:
+            # A worker's key lives while it sends heartbeats: a SIGKILLed worker's job is
+            # seen as gone within the worker TTL, not after the job's one-hour timeout.
+            return bool(connection.exists(f"rq:worker:{rq_job.worker_name}"))
     except Exception:  # noqa: BLE001 - no such job (expired), or Redis down
         return False
     return status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED,

@@ -131,3 +131,20 @@ def test_the_template_is_the_documented_layout(login_as):
 
 def test_only_the_petition_bureau_sees_the_import_page(login_as):
     assert login_as("liaison.jiwei").get("/imports").status_code == 403
+
+
+def test_a_job_whose_worker_went_away_can_be_started_again(app, login_as):
+    """A worker killed mid-import leaves the state "importing" and nothing written (the
+    transaction died with it): the page says so and offers to start again."""
+    client = login_as("liaison.xinfang")
+    page = _upload(client, csv_bytes([row(1)]), "x.csv").headers["Location"]
+    _work(app)
+    client.post(f"{page}/confirm")
+    get_redis().delete(*[k for k in get_redis().keys("rq:*")])  # the queued job is lost
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-state="importing"' in html and "重新开始" in html and "hx-trigger" not in html
+    assert client.post(f"{page}/retry").status_code == 302
+    _work(app)
+    assert 'data-state="done"' in client.get(page).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.external_number == "T00000001")) == 1
