@@ -58,15 +58,6 @@ def _note_cases(case_ids) -> None:
         seen.update({c: c in found for c in missing})
 
 
-def _open_clock(handoff: Handoff):
-    """The clock that runs now: sign-for while sent, feedback while in hand."""
-    if handoff.state == State.SENT.value:
-        return handoff.sign_deadline
-    if handoff.state == State.IN_HAND.value:
-        return handoff.feedback_deadline
-    return None
-
-
 class HandoffCaseOut(Schema):
     case_id = fields.Integer()
     number = fields.String(attribute="case.number")
@@ -125,7 +116,7 @@ class HandoffOut(Schema):
         return str(STATE_LABELS[State(handoff.state)])
 
     def get_colour(self, handoff) -> str | None:
-        clock = _open_clock(handoff)
+        clock = services.open_clock(handoff)
         return colour_of(clock, local_today()).value if clock is not None else None
 
 

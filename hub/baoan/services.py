@@ -10,11 +10,14 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hub.audit.services import record_change
 from hub.auth.roles import LeaderRank, Role
+from hub.auth.visibility import visible
 from hub.baoan.models import Assignment, Duty, DutyTemplate
 from hub.cases import permissions, steps
+from hub.cases.intake import COUNTIES
 from hub.cases.models import Case
 from hub.cases.vocab import ParticipantRole, Status
 from hub.core.errors import ServiceError
@@ -181,6 +184,57 @@ def duty_colour(duty: Duty, today: date | None = None) -> Colour:
     yellow_on, _stale = warning_dates(duty.start_on, duty.due_on, thresholds())
     return colour(today, duty.due_on, yellow_on, None, progressed=True,
                   done=duty.status != "open")
+
+
+# --- the 包案 list: the page and its export ----------------------------------------------
+
+OVERVIEW_COLOURS = ("red", "yellow", "green")
+SEVERITY = [Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.DONE]
+OVERVIEW_OPTIONS = (selectinload(Assignment.duties), selectinload(Assignment.case),
+                    selectinload(Assignment.leader))
+
+
+def overview_filters(args) -> dict[str, str]:
+    """The 包案 list's filters from its query string (the page and its export read them the
+    same way); unknown values are dropped."""
+    leader = str(args.get("leader") or "")
+    rank, county, shade = args.get("rank"), args.get("county"), args.get("colour")
+    pairs = (("leader", leader if leader.isdigit() and len(leader) < 10 else None),
+             ("rank", rank if rank in {r.value for r in LeaderRank} else None),
+             ("county", county if county in COUNTIES else None),
+             ("colour", shade if shade in OVERVIEW_COLOURS else None))
+    return {k: str(v) for k, v in pairs if v}
+
+
+def overview_query(user, filters: dict):
+    """The 包案 the user may see with the list's filters, in the list's order.  The colour
+    filter is not in it: a 包案's colour comes from its duties (``with_colour``)."""
+    stmt = visible(user, Assignment).join(Case, Case.id == Assignment.case_id)
+    if filters.get("leader"):
+        stmt = stmt.where(Assignment.leader_id == int(filters["leader"]))
+    if filters.get("rank"):
+        stmt = stmt.where(Assignment.rank == filters["rank"])
+    if filters.get("county"):
+        stmt = stmt.where(Case.county == filters["county"])
+    return stmt.order_by(Assignment.active.desc(), Assignment.target_on, Assignment.id)
+
+
+def overview(assignments, today) -> list[dict]:
+    """Each 包案 with its duties' colours and its worst colour (for lists and filters)."""
+    rows = []
+    for a in assignments:
+        duties = [(d, duty_colour(d, today)) for d in a.duties]
+        open_colours = [c for d, c in duties if d.status == "open"]
+        worst = next((c for c in SEVERITY if c in open_colours), Colour.DONE)
+        rows.append({"assignment": a, "duties": duties, "colour": worst})
+    return rows
+
+
+def with_colour(rows: list[dict], shade: str | None) -> list[dict]:
+    """The rows of ``overview`` whose worst colour is ``shade`` (all rows for no colour)."""
+    if shade not in OVERVIEW_COLOURS:
+        return rows
+    return [r for r in rows if r["colour"].value == shade]
 
 
 def leaders_for(case_ids) -> dict[int, list[str]]:

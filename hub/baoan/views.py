@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from hub.agencies.models import Agency
 from hub.auth.access import requires
@@ -25,30 +24,14 @@ from hub.chase import services as chase_services
 from hub.chase.models import InspectionNotice
 from hub.core.errors import ServiceError
 from hub.core.forms import commit_or_flash, safe_next
-from hub.deadlines.engine import Colour
 from hub.deadlines.services import local_today
 from hub.extensions import db
 
 bp = Blueprint("baoan", __name__)
 
-SEVERITY = [Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.DONE]
-
-
-def _overview(assignments, today):
-    """Each 包案 with its duties' colours and its worst colour (for lists and filters)."""
-    rows = []
-    for a in assignments:
-        duties = [(d, services.duty_colour(d, today)) for d in a.duties]
-        open_colours = [c for d, c in duties if d.status == "open"]
-        worst = next((c for c in SEVERITY if c in open_colours), Colour.DONE)
-        rows.append({"assignment": a, "duties": duties, "colour": worst})
-    return rows
-
 
 def _load(stmt):
-    return db.session.scalars(stmt.options(
-        selectinload(Assignment.duties), selectinload(Assignment.case),
-        selectinload(Assignment.leader))).all()
+    return db.session.scalars(stmt.options(*services.OVERVIEW_OPTIONS)).all()
 
 
 @bp.get("/baoan/mine")
@@ -61,8 +44,8 @@ def mine():
     notices = db.session.scalars(select(InspectionNotice).where(
         InspectionNotice.leader_id == current_user.id, InspectionNotice.closed_at.is_(None))
         .order_by(InspectionNotice.issued_on)).all()
-    return render_template("baoan/mine.html", rows=_overview(assignments, today), today=today,
-                           elements=ELEMENTS, colour_labels=COLOUR_LABELS, notices=notices)
+    return render_template("baoan/mine.html", rows=services.overview(assignments, today),
+                           today=today, elements=ELEMENTS, colour_labels=COLOUR_LABELS, notices=notices)
 
 
 @bp.get("/baoan/notices")
@@ -137,14 +120,8 @@ def circulars_xlsx():
 def index():
     today = local_today()
     args = request.args
-    stmt = visible(current_user, Assignment).join(Case, Case.id == Assignment.case_id)
-    if args.get("leader", "").isdigit():
-        stmt = stmt.where(Assignment.leader_id == int(args["leader"]))
-    if args.get("rank") in LeaderRank.__members__.values():
-        stmt = stmt.where(Assignment.rank == args["rank"])
-    if args.get("county") in COUNTIES:
-        stmt = stmt.where(Case.county == args["county"])
-    rows = _overview(_load(stmt.order_by(Assignment.active.desc(), Assignment.target_on)), today)
+    filters = services.overview_filters(args)
+    rows = services.overview(_load(services.overview_query(current_user, filters)), today)
     # The counts officials quote, e.g. "厅级领导包案 N 件，已化解 M 件" (before the colour filter).
     counts = []
     for rank in LeaderRank:
@@ -152,13 +129,12 @@ def index():
         counts.append((rank.label, len(mine),
                        sum(1 for r in mine if r["assignment"].resolved_at is not None),
                        sum(1 for r in mine if r["assignment"].closed_at is not None)))
-    if args.get("colour") in ("red", "yellow", "green"):
-        rows = [r for r in rows if r["colour"].value == args["colour"]]
+    rows = services.with_colour(rows, filters.get("colour"))
     leaders = db.session.scalars(select(User).join(UserRole).where(
         UserRole.role == Role.LEADER.value).order_by(User.username)).all()
     return render_template("baoan/index.html", rows=rows, counts=counts, leaders=leaders,
                            ranks=RANK_LABELS, counties=COUNTIES, args=args,
-                           colour_labels=COLOUR_LABELS, today=today)
+                           colour_labels=COLOUR_LABELS, today=today, export_args=filters)
 
 
 def _back(default):

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased, noload
+from sqlalchemy.orm import aliased, noload, selectinload
 
 from agencies import registry
 from agencies.base import HandoffKind
@@ -513,3 +513,32 @@ def inbox_query(user, tab: str, today):
         return stmt.where(to_me, Handoff.state == State.IN_HAND.value,
                           Handoff.sent_back_count > 0)
     return stmt.where(Handoff.from_agency_id == mine)
+
+
+INBOX_TABS = ("sign", "feedback", "overdue", "returned", "sent")
+
+
+def inbox_tabs(user=None) -> dict[str, str]:
+    """The inbox tabs a user has, with their labels: the page's tabs, and what its export's
+    ``tab`` may name (today every user has the same ones)."""
+    labels = {"sign": _("待签收"), "feedback": _("待反馈"), "overdue": _("已逾期"),
+              "returned": _("已退回"), "sent": _("我发出的")}
+    return {name: labels[name] for name in INBOX_TABS}
+
+
+def inbox_list(user, tab: str, today):
+    """One inbox tab as the page lists it: newest first, with the clocks loaded (the page
+    shows the first ones, its export streams them all)."""
+    return (inbox_query(user, tab, today)
+            .options(selectinload(Handoff.sign_deadline),
+                     selectinload(Handoff.feedback_deadline))
+            .order_by(Handoff.sent_at.desc(), Handoff.id.desc()))
+
+
+def open_clock(handoff: Handoff) -> Deadline | None:
+    """The clock that runs now: sign-for while sent, feedback while in hand."""
+    if handoff.state == State.SENT.value:
+        return handoff.sign_deadline
+    if handoff.state == State.IN_HAND.value:
+        return handoff.feedback_deadline
+    return None

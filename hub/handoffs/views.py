@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from agencies import registry
@@ -21,7 +20,6 @@ from hub.chase import services as chase_services
 from hub.chase.models import InspectionNotice
 from hub.core.errors import ServiceError
 from hub.core.forms import commit_or_flash
-from hub.deadlines.models import Deadline
 from hub.deadlines.services import colour_of, days_left, local_today
 from hub.extensions import db
 from hub.handoffs import services
@@ -29,24 +27,10 @@ from hub.handoffs.models import EVENT_LABELS, STATE_LABELS, Handoff, State
 
 bp = Blueprint("handoffs", __name__)
 
-def _tabs() -> dict[str, str]:
-    return {"sign": _("待签收"), "feedback": _("待反馈"), "overdue": _("已逾期"),
-            "returned": _("已退回"), "sent": _("我发出的")}
-
-
-def _open_clock(handoff: Handoff) -> Deadline | None:
-    """The clock that runs now: sign-for while sent, feedback while in hand."""
-    if handoff.state == State.SENT.value:
-        return handoff.sign_deadline
-    if handoff.state == State.IN_HAND.value:
-        return handoff.feedback_deadline
-    return None
-
-
 def _rows(handoffs, today):
     rows = []
     for h in handoffs:
-        clock = _open_clock(h)
+        clock = services.open_clock(h)
         rows.append({"handoff": h, "kind": registry.handoff_kind(h.kind), "clock": clock,
                      "may_sign": h.state == State.SENT.value
                      and services.may_receive(current_user, h),
@@ -59,16 +43,14 @@ def _rows(handoffs, today):
 @requires(Capability.HANDOFFS_VIEW)
 def index():
     today = local_today()
-    tabs = _tabs()
+    tabs = services.inbox_tabs(current_user)
     tab = request.args.get("tab", "sign")
     if tab not in tabs:
         tab = "sign"
     counts = {name: db.session.scalar(
         select(func.count()).select_from(services.inbox_query(current_user, name, today).subquery())) for name in tabs}
     handoffs = db.session.scalars(
-        services.inbox_query(current_user, tab, today)
-        .options(selectinload(Handoff.sign_deadline), selectinload(Handoff.feedback_deadline))
-        .order_by(Handoff.sent_at.desc()).limit(200)).unique().all()
+        services.inbox_list(current_user, tab, today).limit(200)).unique().all()
     notices = db.session.scalars(select(InspectionNotice).where(
         InspectionNotice.agency_id == current_user.agency_id,
         InspectionNotice.leader_id.is_(None), InspectionNotice.closed_at.is_(None))

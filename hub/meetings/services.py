@@ -517,6 +517,16 @@ def upcoming_of(user, limit: int = 5) -> list[Meeting]:
         .order_by(Meeting.starts_at).limit(limit)))
 
 
+def my_meetings(user, now: datetime, *, upcoming: bool):
+    """我的会议 as the page lists them (and its export): the upcoming ones, soonest first,
+    or the past ones, latest first."""
+    mine = visible(user, Meeting)
+    if upcoming:
+        return mine.where(Meeting.ends_at >= now).order_by(Meeting.starts_at, Meeting.id)
+    return mine.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc(),
+                                                      Meeting.id.desc())
+
+
 def open_tasks_of(user) -> list[MeetingTask]:
     """我的工作台: the open meeting tasks this user owns."""
     return list(db.session.scalars(

@@ -109,12 +109,11 @@ def _form_page(plan: services.Plan, meeting: Meeting | None = None, error=None,
 @requires(Capability.MEETINGS_VIEW)
 def index():
     """我的会议: upcoming first, then the recent past."""
-    mine = visible(current_user, Meeting)
     now = utcnow()
-    upcoming = db.session.scalars(mine.where(Meeting.ends_at >= now)
-                                  .order_by(Meeting.starts_at).limit(100)).all()
-    past = db.session.scalars(mine.where(Meeting.ends_at < now)
-                              .order_by(Meeting.starts_at.desc()).limit(50)).all()
+    upcoming = db.session.scalars(
+        services.my_meetings(current_user, now, upcoming=True).limit(100)).all()
+    past = db.session.scalars(
+        services.my_meetings(current_user, now, upcoming=False).limit(50)).all()
     tasks = services.open_tasks_of(current_user)
     return render_template("meetings/index.html", upcoming=upcoming, past=past, tasks=tasks,
                            kinds=KIND_LABELS, states=STATE_LABELS, local=_local,

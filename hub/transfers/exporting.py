@@ -90,6 +90,8 @@ def run_export(job_id: int) -> str:
         return job.state
     job.state = State.RUNNING.value
     db.session.commit()
+    if progress.cancel_requested(job.id):  # cancelled while it waited in the queue
+        return _cancel(job, user)
     total = src.count(user, job.params)
     progress.report(job.id, "exporting", 0, total)
     book = Workbook(write_only=True)
@@ -102,11 +104,7 @@ def run_export(job_id: int) -> str:
         done += len(chunk)
         progress.report(job.id, "exporting", done, max(total, done))
         if progress.cancel_requested(job.id):
-            db.session.rollback()
-            job.state, job.finished_at = State.CANCELLED.value, utcnow()
-            record(user, "transfers.cancelled", "file_jobs", job.id)
-            db.session.commit()
-            return job.state
+            return _cancel(job, user)
     path = stored_path(job)
     partial = path.with_suffix(".part")
     book.save(partial)
@@ -119,6 +117,28 @@ def run_export(job_id: int) -> str:
     progress.report(job.id, "exporting", done, done)
     db.session.commit()
     return job.state
+
+
+def _cancel(job: FileJob, user) -> str:
+    db.session.rollback()
+    job.state, job.finished_at = State.CANCELLED.value, utcnow()
+    record(user, "transfers.cancelled", "file_jobs", job.id)
+    db.session.commit()
+    return job.state
+
+
+def partitions(stmt, *, entities: bool = True) -> Iterator[list]:
+    """The results of ``stmt`` in chunks of CHUNK.  ORM objects (``entities``) are let go of
+    (expunged) once the caller turned a chunk into rows; plain column rows need nothing.
+    Memory stays flat however long the list."""
+    result = db.session.execute(stmt.execution_options(yield_per=CHUNK))
+    if not entities:
+        yield from result.partitions()
+        return
+    for partition in result.scalars().partitions():
+        yield partition
+        for item in partition:
+            db.session.expunge(item)
 
 
 # ---------------------------------------------------------------------------------------
@@ -222,3 +242,10 @@ def _board_filename(params: dict) -> str:
 
 source(Source("board", _l("信访事项"), Capability.CASES_VIEW, _board_params, _board_headers,
               _board_count, _board_rows, _board_filename))
+
+
+# The list views of other areas register their sources next to their queries (the page's
+# own), in an ``exports`` module: imported here so the web app and the worker both have them.
+from hub.baoan import exports as _baoan_exports  # noqa: E402, F401
+from hub.handoffs import exports as _handoffs_exports  # noqa: E402, F401
+from hub.meetings import exports as _meetings_exports  # noqa: E402, F401
