@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from hub.audit.services import record, record_change
+from hub.audit.services import record_change
 from hub.auth.capabilities import Capability, can
 from hub.core.errors import ServiceError
 from hub.core.exports import append_row
@@ -76,7 +76,7 @@ def run_export(job_id: int) -> str:
     from openpyxl import Workbook
 
     from hub.auth.models import User
-    from hub.transfers.services import stored_path
+    from hub.transfers.services import stopped, stored_path
 
     job = db.session.get(FileJob, job_id)
     if job is None or job.state not in (State.QUEUED.value, State.RUNNING.value):
@@ -91,7 +91,7 @@ def run_export(job_id: int) -> str:
     job.state = State.RUNNING.value
     db.session.commit()
     if progress.cancel_requested(job.id):  # cancelled while it waited in the queue
-        return _cancel(job, user)
+        return stopped(job, user)
     total = src.count(user, job.params)
     progress.report(job.id, "exporting", 0, total)
     book = Workbook(write_only=True)
@@ -104,7 +104,7 @@ def run_export(job_id: int) -> str:
         done += len(chunk)
         progress.report(job.id, "exporting", done, max(total, done))
         if progress.cancel_requested(job.id):
-            return _cancel(job, user)
+            return stopped(job, user)
     path = stored_path(job)
     partial = path.with_suffix(".part")
     book.save(partial)
@@ -115,14 +115,6 @@ def run_export(job_id: int) -> str:
     job.result = {"rows": done}
     record_change(user, "transfers.exported", job, before)
     progress.report(job.id, "exporting", done, done)
-    db.session.commit()
-    return job.state
-
-
-def _cancel(job: FileJob, user) -> str:
-    db.session.rollback()
-    job.state, job.finished_at = State.CANCELLED.value, utcnow()
-    record(user, "transfers.cancelled", "file_jobs", job.id)
     db.session.commit()
     return job.state
 

@@ -181,6 +181,15 @@ def _finish(job: FileJob, state: State, *, message: str | None = None) -> None:
     job.finished_at = utcnow()
 
 
+def stopped(job: FileJob, user) -> str:
+    """A running job saw its cancel request: drop what it wrote, record the cancel."""
+    db.session.rollback()
+    _finish(job, State.CANCELLED)
+    record(user, "transfers.cancelled", "file_jobs", job.id)
+    db.session.commit()
+    return job.state
+
+
 def run_validation(job_id: int) -> str:
     """The check: read every row, list every problem; write nothing but the job's result."""
     from hub.transfers import importing
@@ -196,11 +205,7 @@ def run_validation(job_id: int) -> str:
             report=lambda phase, done, total: progress.report(job.id, phase, done, total),
             cancelled=lambda: progress.cancel_requested(job.id))
     except importing.Cancelled:
-        db.session.rollback()
-        _finish(job, State.CANCELLED)
-        record(user, "transfers.cancelled", "file_jobs", job.id)
-        db.session.commit()
-        return job.state
+        return stopped(job, user)
     except FileProblem as exc:
         db.session.rollback()
         job.result = {"problem_count": 1, "problems": [[0, "", exc.message]]}
@@ -242,11 +247,7 @@ def run_import(job_id: int, *, on_batch=None) -> str:
         if outcome.problems:
             raise ServiceError(_("导入时发现新的问题，未写入任何数据"))
     except importing.Cancelled:
-        db.session.rollback()
-        _finish(job, State.CANCELLED)
-        record(user, "transfers.cancelled", "file_jobs", job.id)
-        db.session.commit()
-        return job.state
+        return stopped(job, user)
     except (FileProblem, ServiceError) as exc:
         db.session.rollback()
         if isinstance(exc, ServiceError):

@@ -53,6 +53,15 @@ def _own_or_404(job_id: int, kind: Kind) -> FileJob:
     return job
 
 
+def _commit_and_start(job: FileJob):
+    """Commit, queue the job's next step, and show its page (which offers to start again
+    when the queue could not be reached)."""
+    db.session.commit()
+    if not services.enqueue(job):
+        flash(_("已保存，但后台任务服务暂时不可用：请稍后在本页点“重新开始”"), "warning")
+    return redirect(_page(job))
+
+
 def _view(job: FileJob) -> dict:
     """What the status block shows: state, progress and whether the worker went away."""
     running = job.state in {s.value for s in RUNNING_STATES}
@@ -97,10 +106,7 @@ def upload():
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("transfers.imports"))
-    db.session.commit()
-    if not services.enqueue(job):
-        flash(_("文件已保存，但后台任务服务暂时不可用：请稍后在本页点“重新开始”"), "warning")
-    return redirect(url_for("transfers.show_import", job_id=job.id))
+    return _commit_and_start(job)
 
 
 @bp.get("/imports/template.<fmt>")
@@ -164,10 +170,7 @@ def confirm(job_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("transfers.show_import", job_id=job.id))
-    db.session.commit()
-    if not services.enqueue(job):
-        flash(_("后台任务服务暂时不可用：请稍后在本页点“重新开始”"), "warning")
-    return redirect(url_for("transfers.show_import", job_id=job.id))
+    return _commit_and_start(job)
 
 
 @bp.get("/imports/<int:job_id>/problems.csv")
@@ -197,10 +200,7 @@ def export():
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back)
-    db.session.commit()
-    if not services.enqueue(job):
-        flash(_("后台任务服务暂时不可用：请稍后在本页点“重新开始”"), "warning")
-    return redirect(url_for("transfers.show_export", job_id=job.id))
+    return _commit_and_start(job)
 
 
 @bp.get("/exports")
@@ -276,7 +276,4 @@ def retry(kind: str, job_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(_page(job))
-    db.session.commit()
-    if not services.enqueue(job):
-        flash(_("后台任务服务暂时不可用，请稍后再试"), "error")
-    return redirect(_page(job))
+    return _commit_and_start(job)

@@ -18,6 +18,17 @@ def serve(app):
     thread.join(timeout=5)
 
 
+def login(page, base, username):
+    """Sign in through the login form and land on 我的工作台."""
+    from tests.conftest import DEMO_PASSWORD
+
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+
+
 def _chromium() -> str:
     path = os.environ.get("HUB_CHROMIUM") or shutil.which("chromium")
     if not path:

@@ -2,22 +2,14 @@
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-
-
 def test_register_find_on_board_move_and_see_timeline(live_server, page):
     base = live_server
-    _login(page, base, "secretariat")
+    login(page, base, "secretariat")
     page.get_by_role("link", name="登记信访事项").first.click()
     page.get_by_label("标题").fill("盈江县某村饮水工程长期停水")
     page.get_by_label("信访内容").fill("村民反映饮水工程建成后多次停水，至今未修复。")

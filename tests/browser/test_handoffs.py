@@ -5,21 +5,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
 
 SUBJECT = "某乡镇干部李某"
 ALLEGATION = "反映李某在饮水工程建设中优亲厚友、虚报工程量。"
 FEEDBACK = "已对李某问题线索开展初步核实，核实情况另行书面报送。"
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _logout(page):
@@ -49,7 +41,7 @@ def test_jiwei_signs_and_answers_a_clue_from_xinfang(live_server, page):
     state = page.get_by_test_id("handoff-state")
 
     # 1. 信访局's liaison hands the case to 纪委监委 as a 问题线索移送.
-    _login(page, base, "liaison.xinfang")
+    login(page, base, "liaison.xinfang")
     number = _register_case(page)
     section = page.get_by_test_id("case-handoffs")
     expect(section).to_contain_text("尚无交办")
@@ -73,7 +65,7 @@ def test_jiwei_signs_and_answers_a_clue_from_xinfang(live_server, page):
     _logout(page)
 
     # 2. 纪委监委's liaison finds it among 待签收, signs for it and feeds back.
-    _login(page, base, "liaison.jiwei")
+    login(page, base, "liaison.jiwei")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="交办", exact=True).click()
     expect(page.get_by_test_id("tab-sign")).to_have_attribute("aria-current", "page")
     row = page.get_by_test_id(f"handoff-{handoff_id}")
@@ -97,7 +89,7 @@ def test_jiwei_signs_and_answers_a_clue_from_xinfang(live_server, page):
     _logout(page)
 
     # 3. Back at 信访局: 我发出的 shows it awaiting confirmation; confirm it.
-    _login(page, base, "liaison.xinfang")
+    login(page, base, "liaison.xinfang")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="交办", exact=True).click()
     page.get_by_test_id("tab-sent").click()
     expect(page.get_by_test_id("tab-sent")).to_have_attribute("aria-current", "page")

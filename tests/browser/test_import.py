@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import serve
-from tests.conftest import DEMO_PASSWORD, SECRET
+from tests.browser.conftest import login, serve
+from tests.conftest import SECRET
 from tests.transfers.files import csv_bytes, row
 
 pytestmark = pytest.mark.browser
@@ -40,11 +40,7 @@ def hub_with_worker(make_app, workdir, redis_url):
 
 def test_upload_watch_progress_to_100_and_find_the_case(hub_with_worker, page):
     base = hub_with_worker
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill("liaison.xinfang")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    login(page, base, "liaison.xinfang")
 
     page.get_by_role("link", name="导入", exact=True).click()
     rows = [row(i) for i in range(1, 3001)]

@@ -12,9 +12,9 @@ from hub.deadlines.calendar import current_calendar
 from hub.deadlines.services import local_today, local_zone
 from hub.extensions import db
 from hub.meetings import services
-from tests.browser.conftest import serve
+from tests.browser.conftest import login, serve
 from tests.cases.factories import registered
-from tests.conftest import DEMO_PASSWORD, user_named
+from tests.conftest import user_named
 
 pytestmark = pytest.mark.browser
 
@@ -53,14 +53,6 @@ def meeting_server(make_app):
         yield base, options, day
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-
-
 def _logout(page):
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url("**/login")
@@ -79,7 +71,7 @@ def test_consultation_scheduled_held_and_task_reaches_its_owner(meeting_server, 
     due = (local_today() + timedelta(days=7)).isoformat()
 
     # 1. The secretariat drafts the meeting, checks the time, saves the draft.
-    _login(page, base, "secretariat")
+    login(page, base, "secretariat")
     _open_meetings(page)
     page.get_by_role("link", name="安排会议").click()
     page.wait_for_url("**/meetings/new")
@@ -124,7 +116,7 @@ def test_consultation_scheduled_held_and_task_reaches_its_owner(meeting_server, 
     _logout(page)
 
     # 2. 政法委's liaison finds the meeting and accepts.
-    _login(page, base, "liaison.zhengfa")
+    login(page, base, "liaison.zhengfa")
     _open_meetings(page)
     row = page.get_by_test_id(f"meeting-{meeting_id}")
     expect(row).to_contain_text(f"{day.isoformat()} 09:00")
@@ -143,7 +135,7 @@ def test_consultation_scheduled_held_and_task_reaches_its_owner(meeting_server, 
     _logout(page)
 
     # 3. The secretariat holds the meeting and sets a task on the first agenda item.
-    _login(page, base, "secretariat")
+    login(page, base, "secretariat")
     page.goto(f"{base}/meetings/{meeting_id}")
     page.get_by_role("button", name="开始会议").click()
     expect(flashes).to_have_text("会议开始")
@@ -163,7 +155,7 @@ def test_consultation_scheduled_held_and_task_reaches_its_owner(meeting_server, 
     _logout(page)
 
     # 4. The task is on its owner's list and in the meeting's task table.
-    _login(page, base, "liaison.zhengfa")
+    login(page, base, "liaison.zhengfa")
     _open_meetings(page)
     mine = page.get_by_test_id("my-tasks")
     expect(page.get_by_role("heading", name="我的会议任务")).to_be_visible()

@@ -3,8 +3,7 @@ language, log out."""
 
 import pytest
 
-from tests.browser.conftest import serve
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.conftest import login, serve
 
 pytestmark = pytest.mark.browser
 
@@ -12,10 +11,7 @@ pytestmark = pytest.mark.browser
 def test_login_workspace_language_logout(live_server, page):
     page.goto(f"{live_server}/")
     assert "/login" in page.url
-    page.get_by_label("用户名").fill("secretariat")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
+    login(page, live_server, "secretariat")
     assert page.get_by_role("heading", name="我的工作台").is_visible()
     assert page.get_by_test_id("username").inner_text() == "secretariat"
     # The session deadline is on the page for the idle-timeout warning.
@@ -40,11 +36,7 @@ def short_idle_server(make_app):
 
 def test_idle_warning_offers_one_click_extension(short_idle_server, page):
     base = short_idle_server
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill("auditor")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    login(page, base, "auditor")
     dialog = page.locator("#session-warning")
     dialog.wait_for(state="visible", timeout=5000)
     assert "即将自动退出" in dialog.inner_text()
