@@ -40,13 +40,17 @@ def _local_day_start(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
-@bp.get("")
-@requires(Capability.AUDIT_VIEW)
-def index():
-    form = AuditFilterForm(request.args)
-    valid = form.validate()
+FILTERS = ("actor", "action", "object_type", "object_id", "date_from", "date_to")
+
+
+def filtered(args):
+    """The log with the page's filters (the page and its export read them the same way);
+    invalid filters are ignored, as the form shows them."""
+    from werkzeug.datastructures import MultiDict
+
+    form = AuditFilterForm(args if isinstance(args, MultiDict) else MultiDict(args))
     stmt = select(AuditEvent)
-    if valid:
+    if form.validate():
         if form.actor.data:
             stmt = stmt.where(AuditEvent.actor_name == form.actor.data.strip())
         if form.action.data:
@@ -60,6 +64,13 @@ def index():
         if form.date_to.data:
             end = _local_day_start(form.date_to.data + timedelta(days=1))
             stmt = stmt.where(AuditEvent.occurred_at < end)
+    return form, stmt
+
+
+@bp.get("")
+@requires(Capability.AUDIT_VIEW)
+def index():
+    form, stmt = filtered(request.args)
     before = request.args.get("before", type=int)
     if before:
         stmt = stmt.where(AuditEvent.seq < before)
@@ -67,12 +78,14 @@ def index():
     more = len(events) > PAGE_SIZE
     events = events[:PAGE_SIZE]
     args = {k: v for k, v in request.args.items() if k != "before"}
+    export_args = {k: v for k, v in request.args.items() if k in FILTERS and v}
     return render_template(
         "audit/index.html",
         form=form,
         events=events,
         next_before=events[-1].seq if more and events else None,
         args=args,
+        export_args=export_args,
         verification=last_verification(),
     )
 

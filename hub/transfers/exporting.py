@@ -238,6 +238,7 @@ source(Source("board", _l("信访事项"), Capability.CASES_VIEW, _board_params,
 
 # The list views of other areas register their sources next to their queries (the page's
 # own), in an ``exports`` module: imported here so the web app and the worker both have them.
+from hub.audit import exports as _audit_exports  # noqa: E402, F401
 from hub.baoan import exports as _baoan_exports  # noqa: E402, F401
 from hub.handoffs import exports as _handoffs_exports  # noqa: E402, F401
 from hub.meetings import exports as _meetings_exports  # noqa: E402, F401

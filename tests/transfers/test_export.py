@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
+from hub.audit.models import AuditEvent
 from hub.auth.visibility import visible
 from hub.baoan import services as baoan
 from hub.cases import intake
@@ -387,3 +388,17 @@ def test_export_through_the_pages_and_the_worker(app, login_as):
     assert other.get(f"/exports/{job_id}").status_code == 404
     assert other.get(f"/exports/{job_id}/download").status_code == 404
     assert other.get(f"/exports/{job_id}/status").status_code == 404
+
+
+def test_the_audit_export_keeps_the_page_filter(app):
+    with app.app_context():  # as in the worker: no request
+        job = _export("auditor", "audit", {"action": "auth.login", "object_type": "", "x": "1"})
+        assert job.params == {"action": "auth.login"}
+        header, rows = _table(job)
+        assert header[3] == "操作"
+        expected = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "auth.login"))
+        assert len(rows) == expected
+        assert {r["操作"] for r in rows} <= {"auth.login"}
+        with pytest.raises(ServiceError):
+            exporting.start_export(user_named("liaison.xinfang"), "audit", {})
