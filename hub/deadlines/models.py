@@ -62,6 +62,9 @@ class Deadline(db.Model):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The local day it was done: "on time" is done_on <= due_on, a comparison of two dates
+    # that the indicators make in SQL on both databases.
+    done_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     pauses: Mapped[list[DeadlinePause]] = relationship(

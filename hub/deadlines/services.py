@@ -142,6 +142,7 @@ def record_progress(deadline: Deadline, at: datetime | None = None) -> None:
 
 def complete(deadline: Deadline, at: datetime | None = None) -> None:
     deadline.done_at = at or utcnow()
+    deadline.done_on = local_date(deadline.done_at)
 
 
 def colour_of(deadline: Deadline, today: date | None = None, *, threat: bool = False) -> Colour:

@@ -224,6 +224,7 @@ class MeetingTask(db.Model):
     result: Mapped[str | None] = mapped_column(Text)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_on: Mapped[date | None] = mapped_column(Date)  # local day: on time is done_on <= due_on
 
     meeting: Mapped[Meeting] = relationship(back_populates="tasks")
     outcome: Mapped[MeetingOutcome] = relationship(back_populates="task")

@@ -27,7 +27,7 @@ from hub.cases.permissions import is_secretariat
 from hub.core.errors import ServiceError
 from hub.core.types import utcnow
 from hub.deadlines.calendar import current_calendar
-from hub.deadlines.services import local_today, local_zone
+from hub.deadlines.services import local_date, local_today, local_zone
 from hub.extensions import db
 from hub.meetings import scheduling
 from hub.meetings.models import (
@@ -500,6 +500,7 @@ def complete_task(actor, task: MeetingTask, result: str) -> None:
         raise ServiceError(_("请填写完成情况"), "result")
     before = task.audit_state()
     task.status, task.result, task.done_by_id, task.done_at = "done", result, actor.id, utcnow()
+    task.done_on = local_date(task.done_at)
     db.session.flush()
     record_change(actor, "meetings.task_done", task, before)
     notify([task.meeting.organizer], "meeting.task_done",

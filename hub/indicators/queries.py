@@ -1,0 +1,193 @@
+"""The indicators' numbers, aggregated in the database (no rows are loaded into Python):
+one statement per family (cases, handoffs, 包案, meeting tasks), grouped as asked — the
+whole period, by month, by county — and always within what the user may see (the same
+visibility rules as every page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, exists, func, literal, not_, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import aliased
+
+from hub.auth.visibility import visible
+from hub.baoan.models import Assignment
+from hub.boards.queries import colour_expr
+from hub.cases.models import Case
+from hub.cases.permissions import scoped
+from hub.cases.vocab import Channel, Stage, Status
+from hub.deadlines.engine import Colour
+from hub.deadlines.models import Deadline
+from hub.deadlines.services import local_today, local_zone
+from hub.extensions import db
+from hub.handoffs.models import Handoff
+from hub.handoffs.models import State as HandoffState
+from hub.indicators.definitions import RATES, TASK_RATE, Rate
+from hub.meetings.models import Meeting, MeetingTask
+
+
+@dataclass(frozen=True)
+class Period:
+    """From ``start`` to ``end``, both local days, inclusive."""
+
+    start: date
+    end: date
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        zone = local_zone()
+        return (datetime.combine(self.start, time.min, tzinfo=zone).astimezone(UTC),
+                datetime.combine(self.end + timedelta(days=1), time.min,
+                                 tzinfo=zone).astimezone(UTC))
+
+    def months(self) -> list[date]:
+        """The first day of each month the period touches."""
+        out, month = [], self.start.replace(day=1)
+        while month <= self.end:
+            out.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        return out
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return None if not denominator else numerator / denominator
+
+
+def rates(counts: dict[str, int], defs: list[Rate] = RATES) -> dict[str, float | None]:
+    return {r.code: _ratio(counts.get(r.numerator, 0), counts.get(r.denominator, 0))
+            for r in defs}
+
+
+def _sum(condition):
+    return func.coalesce(func.sum(sql_case((condition, 1), else_=0)), 0)
+
+
+def _month_key(column, period: Period):
+    """The month a moment falls in, as 'YYYY-MM', by comparing it with the local month
+    boundaries (portable SQL that keeps the column's index usable)."""
+    zone = local_zone()
+    whens = []
+    for month in period.months()[1:]:
+        boundary = datetime.combine(month, time.min, tzinfo=zone).astimezone(UTC)
+        previous = (month - timedelta(days=1)).replace(day=1)
+        whens.append((column < boundary, literal(previous.strftime("%Y-%m"))))
+    last = period.months()[-1].strftime("%Y-%m")
+    return sql_case(*whens, else_=literal(last)) if whens else literal(last)
+
+
+def _grouped(stmt, key, columns: dict, by: str | None) -> dict:
+    if key is not None:
+        stmt = stmt.with_only_columns(key.label("key"), *(c.label(n) for n, c in columns.items()))
+        stmt = stmt.group_by(key)
+    else:
+        stmt = stmt.with_only_columns(literal("all").label("key"),
+                                      *(c.label(n) for n, c in columns.items()))
+    out = {}
+    for row in db.session.execute(stmt).mappings():
+        out[row["key"]] = {name: int(row[name] or 0) for name in columns}
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------
+
+def case_columns(today: date) -> dict:
+    """Every count over cases, as one aggregate each."""
+    handle_on_time = exists().where(
+        Deadline.owner_type == "cases", Deadline.owner_id == Case.id,
+        Deadline.kind == "case.handle", Deadline.done_on.is_not(None),
+        Deadline.done_on <= Deadline.due_on)
+    undecided = Case.status.in_([Status.REGISTERED.value, Status.FORWARDED.value])
+    refused = Case.not_accepted_reason.is_not(None)
+    open_case = and_(Case.stage != Stage.CLOSED.value)
+    shade = colour_expr(today, Case.threat, Case.due_on, Case.warn_on, Case.stage, Case.paused)
+    columns = {"total": func.count(Case.id)}
+    columns |= {f"channel_{c.value}": _sum(Case.channel == c.value) for c in Channel}
+    columns |= {flag: _sum(getattr(Case, flag).is_(True)) for flag in (
+        "skip_level", "collective", "repeat", "joint_letter", "threat", "non_reception",
+        "foreign")}
+    columns |= {
+        "decided": _sum(or_(refused, not_(undecided))),
+        "accepted": _sum(and_(not_(refused), not_(undecided))),
+        "replied": _sum(Case.replied_at.is_not(None)),
+        "replied_on_time": _sum(and_(Case.replied_at.is_not(None), handle_on_time)),
+        "resolved": _sum(and_(Case.status == Status.CLOSED.value, not_(refused))),
+        "rated": _sum(Case.rating.is_not(None)),
+        "satisfied": _sum(Case.rating.in_(["satisfied", "basically"])),
+        "open_red": _sum(and_(open_case, shade == Colour.RED.value)),
+        "open_yellow": _sum(and_(open_case, shade == Colour.YELLOW.value)),
+        "open_green": _sum(and_(open_case, shade == Colour.GREEN.value)),
+    }
+    return columns
+
+
+def case_counts(user, period: Period, *, county: str | None = None, by: str | None = None,
+                today: date | None = None) -> dict[str, dict[str, int]]:
+    """{key: {count code: n}}; key is "all", a month "YYYY-MM" or a county key."""
+    today = today or local_today()
+    start, end = period.bounds()
+    stmt, _mine = scoped(user, select(Case))
+    stmt = stmt.where(Case.registered_at >= start, Case.registered_at < end)
+    if county:
+        stmt = stmt.where(Case.county == county)
+    key = {"month": _month_key(Case.registered_at, period), "county": Case.county,
+           None: None}[by]
+    return _grouped(stmt, key, case_columns(today), by)
+
+
+# ---------------------------------------------------------------------------------------
+# Handoffs, 包案, meeting tasks
+# ---------------------------------------------------------------------------------------
+
+def handoff_counts(user, period: Period, today: date | None = None) -> dict[int, dict]:
+    """Per receiving agency id: sent, signed, overdue."""
+    today = today or local_today()
+    start, end = period.bounds()
+    sign, feedback = aliased(Deadline), aliased(Deadline)
+
+    def late(clock, running_state):
+        return or_(and_(clock.done_on.is_not(None), clock.done_on > clock.due_on),
+                   and_(clock.done_on.is_(None), Handoff.state == running_state,
+                        clock.due_on < today))
+
+    stmt = (visible(user, Handoff)
+            .outerjoin(sign, sign.id == Handoff.sign_deadline_id)
+            .outerjoin(feedback, feedback.id == Handoff.feedback_deadline_id)
+            .where(Handoff.sent_at >= start, Handoff.sent_at < end))
+    columns = {
+        "sent": func.count(Handoff.id),
+        "signed": _sum(Handoff.signed_at.is_not(None)),
+        "overdue": _sum(or_(late(sign, HandoffState.SENT.value),
+                            late(feedback, HandoffState.IN_HAND.value))),
+    }
+    return _grouped(stmt, Handoff.to_agency_id, columns, "agency")
+
+
+def baoan_counts(user, period: Period) -> dict[str, dict]:
+    """Per leader rank: assigned, resolved (化解), closed (销号)."""
+    start, end = period.bounds()
+    stmt = visible(user, Assignment).where(Assignment.assigned_at >= start,
+                                           Assignment.assigned_at < end)
+    columns = {"assigned": func.count(Assignment.id),
+               "resolved": _sum(Assignment.resolved_at.is_not(None)),
+               "closed": _sum(Assignment.closed_at.is_not(None))}
+    return _grouped(stmt, Assignment.rank, columns, "rank")
+
+
+def task_counts(user, period: Period, today: date | None = None) -> dict[str, int]:
+    """Meeting tasks due in the period (of meetings the user may see)."""
+    today = today or local_today()
+    meetings = visible(user, Meeting).with_only_columns(Meeting.id)
+    stmt = select(MeetingTask).where(MeetingTask.meeting_id.in_(meetings),
+                                     MeetingTask.due_on >= period.start,
+                                     MeetingTask.due_on <= period.end)
+    done = MeetingTask.done_on.is_not(None)
+    columns = {"due": func.count(MeetingTask.id),
+               "on_time": _sum(and_(done, MeetingTask.done_on <= MeetingTask.due_on)),
+               "late": _sum(and_(done, MeetingTask.done_on > MeetingTask.due_on)),
+               "open_overdue": _sum(and_(not_(done), MeetingTask.due_on < today))}
+    counts = _grouped(stmt, None, columns, None).get("all", dict.fromkeys(columns, 0))
+    return counts | rates(counts, [TASK_RATE])
