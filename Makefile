@@ -18,6 +18,7 @@ $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
 	touch $@
 
 hub/translations/en/LC_MESSAGES/messages.mo: hub/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed

@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.core.views import bp as core_bp
     from hub.deadlines.views import bp as calendar_bp
     from hub.handoffs.views import bp as handoffs_bp
+    from hub.indicators.views import bp as indicators_bp
     from hub.inspection.views import bp as inspection_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
@@ -100,5 +101,5 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
-               inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp):
+               inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp, indicators_bp):
         app.register_blueprint(bp)

@@ -32,6 +32,7 @@ class Capability(StrEnum):
     MEETINGS_MANAGE = "meetings:manage"  # schedule and run meetings, agenda, outcomes, minutes
     NOTIFICATIONS_ADMIN = "notifications:admin"  # delivery failures and retries
     RULES_MANAGE = "rules:manage"  # rule settings such as the 五包 duty template
+    INDICATORS_VIEW = "indicators:view"  # 指标看板: counts within the user's visibility
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -51,18 +52,21 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
          Capability.CASES_WORK, Capability.BAOAN_VIEW, Capability.BAOAN_MANAGE,
          Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
          Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD,
-         Capability.MEETINGS_VIEW, Capability.MEETINGS_MANAGE}
+         Capability.MEETINGS_VIEW, Capability.MEETINGS_MANAGE, Capability.INDICATORS_VIEW}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
          Capability.CASES_WORK, Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
-         Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD, Capability.MEETINGS_VIEW}
+         Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD, Capability.MEETINGS_VIEW,
+         Capability.INDICATORS_VIEW}
     ),
     Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.BAOAN_OWN,
-                            Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW}),
+                            Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
+                            Capability.INDICATORS_VIEW}),
     Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW,
                              Capability.BAOAN_VIEW, Capability.HANDOFFS_VIEW,
-                             Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW}),
+                             Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
+                             Capability.INDICATORS_VIEW}),
 }
 
 

@@ -61,4 +61,33 @@
 
     tick();
   });
+
+  // 指标看板: charts drawn from the JSON block of the page (the same numbers are in the
+  // tables next to each chart). Tooltips render as canvas text, not HTML (CSP).
+  document.addEventListener("DOMContentLoaded", function () {
+    var source = document.getElementById("chart-data");
+    if (!source || !window.echarts) { return; }
+    var data = JSON.parse(source.textContent);
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var spec = data[el.getAttribute("data-chart")];
+      if (!spec) { return; }
+      var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      var option = { tooltip: { renderMode: "richText" }, legend: {}, series: [] };
+      if (spec.type === "pie") {
+        option.series = spec.series.map(function (s) {
+          return { type: "pie", name: s.name, data: s.data, radius: ["35%", "65%"] };
+        });
+      } else {
+        option.xAxis = { type: "category", data: spec.categories };
+        option.yAxis = { type: "value", minInterval: 1 };
+        option.grid = { left: 48, right: 16, top: 36, bottom: 32 };
+        option.series = spec.series.map(function (s) {
+          return { type: spec.type, name: s.name, data: s.data };
+        });
+      }
+      chart.setOption(option);
+      el.setAttribute("data-chart-ready", "1");
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  });
 })();

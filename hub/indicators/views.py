@@ -1,0 +1,107 @@
+"""指标看板: the indicators for a period and area, within what the user may see — the
+secretariat sees the prefecture, a partner agency what it takes part in.  Every chart has
+a table of the same numbers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from hub.agencies.models import Agency
+from hub.auth.access import requires
+from hub.auth.capabilities import Capability
+from hub.auth.roles import RANK_LABELS
+from hub.cases.intake import COUNTIES
+from hub.cases.vocab import CHANNEL_LABELS, Channel
+from hub.deadlines.services import local_today
+from hub.extensions import db
+from hub.indicators import definitions as d
+from hub.indicators import queries
+from hub.indicators.queries import Period
+
+bp = Blueprint("indicators", __name__)
+
+
+def _month(value: str | None) -> date | None:
+    try:
+        year, month = (int(p) for p in (value or "").split("-"))
+        return date(year, month, 1) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
+    except ValueError:
+        return None
+
+
+def period_from(args) -> tuple[Period, list[str]]:
+    """The period from ``from``/``to`` months (YYYY-MM); default: this year to today.
+    Returns the period and what was wrong with the input (shown, then the default used)."""
+    today = local_today()
+    start, end = _month(args.get("from")), _month(args.get("to"))
+    problems = []
+    if args.get("from") and start is None or args.get("to") and end is None:
+        problems.append(_("月份应写成 2026-03 这样的格式"))
+    start = start or date(today.year, 1, 1)
+    last = min(_month_end(end or today.replace(day=1)), today)
+    if start > last:
+        problems.append(_("起始月份不能晚于截止月份"))
+        start, last = date(today.year, 1, 1), today
+    if (last - start).days > 366 * 3:
+        problems.append(_("期间最长 3 年"))
+        start = date(last.year - 2, 1, 1)
+    return Period(start, last), problems
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@bp.get("/indicators")
+@requires(Capability.INDICATORS_VIEW)
+def dashboard():
+    period, problems = period_from(request.args)
+    county = request.args.get("county") if request.args.get("county") in COUNTIES else None
+    user = current_user
+    totals = queries.case_counts(user, period, county=county).get("all", {})
+    rates = queries.rates(totals)
+    by_month = queries.case_counts(user, period, county=county, by="month")
+    months = [m.strftime("%Y-%m") for m in period.months()]
+    by_county = queries.case_counts(user, period, county=county, by="county")
+    handoffs = queries.handoff_counts(user, period)
+    names = dict(db.session.execute(select(Agency.id, Agency.name)
+                                    .where(Agency.id.in_(list(handoffs) or [0]))).all())
+    baoan = queries.baoan_counts(user, period)
+    tasks = queries.task_counts(user, period)
+    empty = dict.fromkeys(queries.case_columns(local_today()), 0)
+    trend = [(m, by_month.get(m, empty)) for m in months]
+    counties = [(COUNTIES[k], by_county[k]) for k in COUNTIES if k in by_county]
+    charts = {
+        "trend": {"type": "line", "categories": months,
+                  "series": [{"name": _("信访总量"), "data": [c["total"] for _m, c in trend]},
+                             {"name": _("已答复"), "data": [c["replied"] for _m, c in trend]}]},
+        "county": {"type": "bar", "categories": [n for n, _c in counties],
+                   "series": [{"name": _("信访总量"), "data": [c["total"] for _n, c in counties]}]},
+        "colour": {"type": "pie", "series": [{"name": _("未办结"), "data": [
+            {"name": str(c.label), "value": totals.get(c.code, 0),
+             "itemStyle": {"color": colour}}
+            for c, colour in zip(d.COLOUR_COUNTS, ("#c0392b", "#d4a017", "#2e7d32"),
+                                 strict=True)]}]},
+        "channel": {"type": "bar", "categories": [str(CHANNEL_LABELS[c]) for c in Channel],
+                    "series": [{"name": _("件数"), "data": [totals.get(f"channel_{c.value}", 0)
+                                                          for c in Channel]}]},
+    }
+    return render_template(
+        "indicators/dashboard.html", period=period, problems=problems, county=county,
+        counties=COUNTIES, totals=totals, rates=rates, percent=_percent, defs=d,
+        trend=trend, by_county=counties, channels=[(CHANNEL_LABELS[c], c.value) for c in Channel],
+        handoffs=sorted(((names.get(k, k), v) for k, v in handoffs.items()),
+                        key=lambda item: -item[1]["sent"]),
+        baoan=[(RANK_LABELS.get(k, k), v) for k, v in sorted(baoan.items())],
+        tasks=tasks, charts=charts,
+        args={"from": period.start.strftime("%Y-%m"), "to": period.end.strftime("%Y-%m")},
+    )
