@@ -47,6 +47,17 @@ def audit_verify_due(now_local: datetime) -> str | None:
     return start.date().isoformat()
 
 
+def monthly_reports_due(now_local: datetime) -> str | None:
+    """Due from the first working day of a month until last month's reports exist."""
+    from hub.indicators.reports import first_working_day, missing_for, previous_month
+
+    today = now_local.date()
+    if today < first_working_day(today):
+        return None
+    month = previous_month(today)
+    return month.strftime("%Y-%m") if missing_for(month) else None
+
+
 def every(minutes: int) -> Callable[[datetime], str]:
     """Due once per ``minutes``-long slot; the job itself asks the database what to do."""
 
@@ -63,11 +74,13 @@ def periodic_jobs() -> list[Periodic]:
     from jobs.audit import verify_audit_chain
     from jobs.chase import sweep
     from jobs.notifications import reconcile
+    from jobs.reports import monthly
 
     return [
         Periodic("audit-verify", verify_audit_chain, audit_verify_due),
         Periodic("notifications-reconcile", reconcile, every(2)),
         Periodic("chase-sweep", sweep, every(current_app.config["HUB_CHASE_EVERY_MINUTES"])),
+        Periodic("monthly-reports", monthly, monthly_reports_due),
     ]
 
 

@@ -98,6 +98,8 @@ def _url_for(rule, username, sample):
             values[arg] = "imports"
         elif arg == "fmt":
             values[arg] = "xlsx"
+        elif arg == "report_id":
+            values[arg] = sample["report"].id
         elif arg == "action":
             values[arg] = "discuss"
         elif arg == "code":
@@ -220,7 +222,10 @@ def test_route_role_matrix(app, role, username):
         db.session.flush()
         transfers.problems_path(import_job).write_text("行,列,问题\n")
         transfers.stored_path(export_job).write_bytes(b"PK")
-        sample = {"import_job": import_job, "export_job": export_job}
+        from hub.indicators.reports import generate as generate_report
+
+        report = generate_report("circular", local_today().replace(day=1))
+        sample = {"import_job": import_job, "export_job": export_job, "report": report}
         sample |= {"case": case, "assignment": assignment, "notice": notice,
                   "notification": notification,
                   "attachment": attachment, "handoff": handoff, "round": rnd, "item": item,

@@ -33,6 +33,8 @@ class Capability(StrEnum):
     NOTIFICATIONS_ADMIN = "notifications:admin"  # delivery failures and retries
     RULES_MANAGE = "rules:manage"  # rule settings such as the 五包 duty template
     INDICATORS_VIEW = "indicators:view"  # 指标看板: counts within the user's visibility
+    REPORTS_VIEW = "reports:view"  # the monthly 通报 and 台账 (prefecture-wide)
+    REPORTS_MANAGE = "reports:manage"  # generate them on demand
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -52,7 +54,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
          Capability.CASES_WORK, Capability.BAOAN_VIEW, Capability.BAOAN_MANAGE,
          Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
          Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD,
-         Capability.MEETINGS_VIEW, Capability.MEETINGS_MANAGE, Capability.INDICATORS_VIEW}
+         Capability.MEETINGS_VIEW, Capability.MEETINGS_MANAGE, Capability.INDICATORS_VIEW,
+         Capability.REPORTS_VIEW, Capability.REPORTS_MANAGE}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
@@ -66,7 +69,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW,
                              Capability.BAOAN_VIEW, Capability.HANDOFFS_VIEW,
                              Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
-                             Capability.INDICATORS_VIEW}),
+                             Capability.INDICATORS_VIEW, Capability.REPORTS_VIEW}),
 }
 
 

@@ -51,6 +51,20 @@ class Period:
         return out
 
 
+def _visible(user, model):
+    """What ``user`` may see of ``model``; ``user=None`` is the prefecture-wide view of the
+    reports the hub generates on its own schedule (the secretariat's view without anyone's
+    restricted cases: a 纪委 clue never enters a circular)."""
+    if user is not None:
+        return scoped(user, select(model))[0] if model is Case else visible(user, model)
+    stmt = select(model)
+    if hasattr(model, "restricted"):
+        stmt = stmt.where(model.restricted.is_(False))
+    if model is Assignment:
+        stmt = stmt.join(Case, Case.id == Assignment.case_id).where(Case.restricted.is_(False))
+    return stmt
+
+
 def _ratio(numerator: int, denominator: int) -> float | None:
     return None if not denominator else numerator / denominator
 
@@ -60,7 +74,8 @@ def rates(counts: dict[str, int], defs: list[Rate] = RATES) -> dict[str, float |
             for r in defs}
 
 
-def _sum(condition):
+def sum_of(condition):
+    """How many rows meet ``condition`` (an aggregate)."""
     return func.coalesce(func.sum(sql_case((condition, 1), else_=0)), 0)
 
 
@@ -105,21 +120,21 @@ def case_columns(today: date) -> dict:
     open_case = and_(Case.stage != Stage.CLOSED.value)
     shade = colour_expr(today, Case.threat, Case.due_on, Case.warn_on, Case.stage, Case.paused)
     columns = {"total": func.count(Case.id)}
-    columns |= {f"channel_{c.value}": _sum(Case.channel == c.value) for c in Channel}
-    columns |= {flag: _sum(getattr(Case, flag).is_(True)) for flag in (
+    columns |= {f"channel_{c.value}": sum_of(Case.channel == c.value) for c in Channel}
+    columns |= {flag: sum_of(getattr(Case, flag).is_(True)) for flag in (
         "skip_level", "collective", "repeat", "joint_letter", "threat", "non_reception",
         "foreign")}
     columns |= {
-        "decided": _sum(or_(refused, not_(undecided))),
-        "accepted": _sum(and_(not_(refused), not_(undecided))),
-        "replied": _sum(Case.replied_at.is_not(None)),
-        "replied_on_time": _sum(and_(Case.replied_at.is_not(None), handle_on_time)),
-        "resolved": _sum(and_(Case.status == Status.CLOSED.value, not_(refused))),
-        "rated": _sum(Case.rating.is_not(None)),
-        "satisfied": _sum(Case.rating.in_(["satisfied", "basically"])),
-        "open_red": _sum(and_(open_case, shade == Colour.RED.value)),
-        "open_yellow": _sum(and_(open_case, shade == Colour.YELLOW.value)),
-        "open_green": _sum(and_(open_case, shade == Colour.GREEN.value)),
+        "decided": sum_of(or_(refused, not_(undecided))),
+        "accepted": sum_of(and_(not_(refused), not_(undecided))),
+        "replied": sum_of(Case.replied_at.is_not(None)),
+        "replied_on_time": sum_of(and_(Case.replied_at.is_not(None), handle_on_time)),
+        "resolved": sum_of(and_(Case.status == Status.CLOSED.value, not_(refused))),
+        "rated": sum_of(Case.rating.is_not(None)),
+        "satisfied": sum_of(Case.rating.in_(["satisfied", "basically"])),
+        "open_red": sum_of(and_(open_case, shade == Colour.RED.value)),
+        "open_yellow": sum_of(and_(open_case, shade == Colour.YELLOW.value)),
+        "open_green": sum_of(and_(open_case, shade == Colour.GREEN.value)),
     }
     return columns
 
@@ -129,7 +144,7 @@ def case_counts(user, period: Period, *, county: str | None = None, by: str | No
     """{key: {count code: n}}; key is "all", a month "YYYY-MM" or a county key."""
     today = today or local_today()
     start, end = period.bounds()
-    stmt, _mine = scoped(user, select(Case))
+    stmt = _visible(user, Case)
     stmt = stmt.where(Case.registered_at >= start, Case.registered_at < end)
     if county:
         stmt = stmt.where(Case.county == county)
@@ -153,14 +168,14 @@ def handoff_counts(user, period: Period, today: date | None = None) -> dict[int,
                    and_(clock.done_on.is_(None), Handoff.state == running_state,
                         clock.due_on < today))
 
-    stmt = (visible(user, Handoff)
+    stmt = (_visible(user, Handoff)
             .outerjoin(sign, sign.id == Handoff.sign_deadline_id)
             .outerjoin(feedback, feedback.id == Handoff.feedback_deadline_id)
             .where(Handoff.sent_at >= start, Handoff.sent_at < end))
     columns = {
         "sent": func.count(Handoff.id),
-        "signed": _sum(Handoff.signed_at.is_not(None)),
-        "overdue": _sum(or_(late(sign, HandoffState.SENT.value),
+        "signed": sum_of(Handoff.signed_at.is_not(None)),
+        "overdue": sum_of(or_(late(sign, HandoffState.SENT.value),
                             late(feedback, HandoffState.IN_HAND.value))),
     }
     return _grouped(stmt, Handoff.to_agency_id, columns, "agency")
@@ -169,25 +184,25 @@ def handoff_counts(user, period: Period, today: date | None = None) -> dict[int,
 def baoan_counts(user, period: Period) -> dict[str, dict]:
     """Per leader rank: assigned, resolved (化解), closed (销号)."""
     start, end = period.bounds()
-    stmt = visible(user, Assignment).where(Assignment.assigned_at >= start,
+    stmt = _visible(user, Assignment).where(Assignment.assigned_at >= start,
                                            Assignment.assigned_at < end)
     columns = {"assigned": func.count(Assignment.id),
-               "resolved": _sum(Assignment.resolved_at.is_not(None)),
-               "closed": _sum(Assignment.closed_at.is_not(None))}
+               "resolved": sum_of(Assignment.resolved_at.is_not(None)),
+               "closed": sum_of(Assignment.closed_at.is_not(None))}
     return _grouped(stmt, Assignment.rank, columns, "rank")
 
 
 def task_counts(user, period: Period, today: date | None = None) -> dict[str, int]:
     """Meeting tasks due in the period (of meetings the user may see)."""
     today = today or local_today()
-    meetings = visible(user, Meeting).with_only_columns(Meeting.id)
+    meetings = _visible(user, Meeting).with_only_columns(Meeting.id)
     stmt = select(MeetingTask).where(MeetingTask.meeting_id.in_(meetings),
                                      MeetingTask.due_on >= period.start,
                                      MeetingTask.due_on <= period.end)
     done = MeetingTask.done_on.is_not(None)
     columns = {"due": func.count(MeetingTask.id),
-               "on_time": _sum(and_(done, MeetingTask.done_on <= MeetingTask.due_on)),
-               "late": _sum(and_(done, MeetingTask.done_on > MeetingTask.due_on)),
-               "open_overdue": _sum(and_(not_(done), MeetingTask.due_on < today))}
+               "on_time": sum_of(and_(done, MeetingTask.done_on <= MeetingTask.due_on)),
+               "late": sum_of(and_(done, MeetingTask.done_on > MeetingTask.due_on)),
+               "open_overdue": sum_of(and_(not_(done), MeetingTask.due_on < today))}
     counts = _grouped(stmt, None, columns, None).get("all", dict.fromkeys(columns, 0))
     return counts | rates(counts, [TASK_RATE])

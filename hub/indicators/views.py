@@ -105,3 +105,80 @@ def dashboard():
         tasks=tasks, charts=charts,
         args={"from": period.start.strftime("%Y-%m"), "to": period.end.strftime("%Y-%m")},
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Reports: the monthly 通报 and 台账
+# ---------------------------------------------------------------------------------------
+
+@bp.get("/reports")
+@requires(Capability.REPORTS_VIEW)
+def reports():
+    from hub.indicators.models import Report
+    from hub.indicators.reports import kind_label
+
+    rows = db.session.scalars(select(Report).order_by(Report.month.desc(),
+                                                      Report.generated_at.desc()).limit(60)).all()
+    last_month = (local_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return render_template("indicators/reports.html", rows=rows, kind_label=kind_label,
+                           last_month=last_month)
+
+
+@bp.post("/reports")
+@requires(Capability.REPORTS_MANAGE)
+def generate_report():
+    """Generate a month's circular and ledger now (RQ job; the list shows them when done)."""
+    from flask import flash, redirect, url_for
+
+    from hub.audit.services import record
+    from jobs import reports as report_jobs
+    from jobs.queues import enqueue
+
+    month = _month(request.form.get("month"))
+    if month is None or month > local_today():
+        flash(_("请选择已经开始的月份（如 2026-03）"), "error")
+        return redirect(url_for("indicators.reports"))
+    record(current_user, "reports.requested", "reports", None, after={"month": month})
+    db.session.commit()
+    queued = all(enqueue(report_jobs.generate, kind, month.isoformat(), current_user.id)
+                 for kind in ("circular", "ledger"))
+    flash(_("正在生成 %(month)s 的通报和台账，稍后刷新本页", month=month.strftime("%Y-%m"))
+          if queued else _("后台任务服务暂时不可用，请稍后再试"), "success" if queued else "error")
+    return redirect(url_for("indicators.reports"))
+
+
+def _report_or_404(report_id: int):
+    from flask import abort
+
+    from hub.indicators.models import Report
+
+    report = db.session.get(Report, report_id)
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.get("/reports/<int:report_id>")
+@requires(Capability.REPORTS_VIEW)
+def show_report(report_id: int):
+    from hub.indicators.reports import kind_label, sheets
+
+    report = _report_or_404(report_id)
+    return render_template("indicators/report.html", report=report, sheets=sheets(report),
+                           title=kind_label(report.kind), snap=report.snapshot)
+
+
+@bp.get("/reports/<int:report_id>.xlsx")
+@requires(Capability.REPORTS_VIEW)
+def report_xlsx(report_id: int):
+    from flask import abort, send_file
+
+    from hub.indicators.reports import folder, kind_label
+
+    report = _report_or_404(report_id)
+    path = folder() / report.stored_name
+    if not path.exists():
+        abort(404)
+    name = f"{kind_label(report.kind)}-{report.month:%Y-%m}-{report.generated_at:%Y%m%d%H%M}.xlsx"
+    return send_file(path, as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
