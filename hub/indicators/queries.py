@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from hub.auth.visibility import visible
 from hub.baoan.models import Assignment
 from hub.boards.queries import colour_expr
-from hub.cases.models import Case
+from hub.cases.models import Case, CaseBoard, CaseParticipant
 from hub.cases.permissions import scoped
 from hub.cases.vocab import Channel, Stage, Status
 from hub.deadlines.engine import Colour
@@ -141,15 +141,24 @@ def case_columns(today: date) -> dict:
 
 def case_counts(user, period: Period, *, county: str | None = None, by: str | None = None,
                 today: date | None = None) -> dict[str, dict[str, int]]:
-    """{key: {count code: n}}; key is "all", a month "YYYY-MM" or a county key."""
+    """{key: {count code: n}}; key is "all", a month "YYYY-MM", a county key, a township or
+    agency id (None: no township), or a mechanism board code."""
     today = today or local_today()
     start, end = period.bounds()
     stmt = _visible(user, Case)
     stmt = stmt.where(Case.registered_at >= start, Case.registered_at < end)
     if county:
         stmt = stmt.where(Case.county == county)
-    key = {"month": _month_key(Case.registered_at, period), "county": Case.county,
-           None: None}[by]
+    if by == "mechanism":  # a case counts on every 信访+X board it is on
+        stmt = stmt.join(CaseBoard, CaseBoard.case_id == Case.id)
+        key = CaseBoard.board
+    elif by == "agency":  # ... and for every agency taking part (主办, 协办, 督办)
+        member = aliased(CaseParticipant)
+        stmt = stmt.join(member, member.case_id == Case.id)
+        key = member.agency_id
+    else:
+        key = {"month": _month_key(Case.registered_at, period), "county": Case.county,
+               "township": Case.township_id, None: None}[by]
     return _grouped(stmt, key, case_columns(today), by)
 
 

@@ -15,6 +15,7 @@ from hub.agencies.models import Agency
 from hub.auth.access import requires
 from hub.auth.capabilities import Capability
 from hub.auth.roles import RANK_LABELS
+from hub.boards.queries import boards as board_defs
 from hub.cases.intake import COUNTIES
 from hub.cases.vocab import CHANNEL_LABELS, Channel
 from hub.deadlines.services import local_today
@@ -24,6 +25,8 @@ from hub.indicators import queries
 from hub.indicators.queries import Period
 
 bp = Blueprint("indicators", __name__)
+
+AGENCY_ROWS = 30  # the agencies with the most cases (the page says how many there are)
 
 
 def _month(value: str | None) -> date | None:
@@ -73,8 +76,14 @@ def dashboard():
     months = [m.strftime("%Y-%m") for m in period.months()]
     by_county = queries.case_counts(user, period, county=county, by="county")
     handoffs = queries.handoff_counts(user, period)
+    by_mechanism = queries.case_counts(user, period, county=county, by="mechanism")
+    by_agency = queries.case_counts(user, period, county=county, by="agency")
+    by_township = (queries.case_counts(user, period, county=county, by="township")
+                   if county else {})
+    ids = set(handoffs) | set(by_agency) | {k for k in by_township if k}
     names = dict(db.session.execute(select(Agency.id, Agency.name)
-                                    .where(Agency.id.in_(list(handoffs) or [0]))).all())
+                                    .where(Agency.id.in_(list(ids) or [0]))).all())
+    boards = {b.code: b.name for b in board_defs()}
     baoan = queries.baoan_counts(user, period)
     tasks = queries.task_counts(user, period)
     empty = dict.fromkeys(queries.case_columns(local_today()), 0)
@@ -103,6 +112,13 @@ def dashboard():
                         key=lambda item: -item[1]["sent"]),
         baoan=[(RANK_LABELS.get(k, k), v) for k, v in sorted(baoan.items())],
         tasks=tasks, charts=charts,
+        mechanisms=[(boards.get(k, k), v) for k, v in sorted(
+            by_mechanism.items(), key=lambda item: -item[1]["total"])],
+        agencies=[(names.get(k, k), v) for k, v in sorted(
+            by_agency.items(), key=lambda item: -item[1]["total"])][:AGENCY_ROWS],
+        agency_count=len(by_agency),
+        townships=[(names.get(k, _("（未填乡镇）")) if k else _("（未填乡镇）"), v)
+                   for k, v in sorted(by_township.items(), key=lambda item: -item[1]["total"])],
         args={"from": period.start.strftime("%Y-%m"), "to": period.end.strftime("%Y-%m")},
     )
 

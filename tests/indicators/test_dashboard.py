@@ -44,3 +44,14 @@ def test_bad_months_are_explained_and_the_default_used(login_as):
 
 def test_the_admin_has_no_dashboard(login_as):
     assert login_as("admin").get("/indicators").status_code == 403
+
+
+def test_breakdowns_on_the_page(march, login_as):  # noqa: F811
+    client = login_as("secretariat")
+    html = client.get(f"/indicators?from={YEAR}-03&to={YEAR}-03").get_data(as_text=True)
+    assert 'data-testid="by-mechanism"' in html and 'data-testid="by-agency"' in html
+    assert 'data-testid="by-township"' not in html  # only within one county
+    html = client.get(f"/indicators?from={YEAR}-03&to={YEAR}-03&county=mangshi")
+    text = html.get_data(as_text=True)
+    assert 'data-testid="by-township"' in text and "（未填乡镇）" in text
+    assert _cell(text, "total") == "5"

@@ -155,3 +155,16 @@ def test_meeting_tasks_on_time(ctx):
     after = queries.task_counts(secretariat, period)
     assert (after["due"] - before["due"], after["on_time"] - before["on_time"],
             after["late"] - before["late"]) == (2, 1, 0)
+
+
+def test_breakdowns_by_mechanism_agency_and_township(march):
+    secretariat = user_named("secretariat")
+    by_agency = queries.case_counts(secretariat, MARCH, by="agency")
+    # every case counts for the registering 信访局 (督办); C also for 纪委 (协办)
+    assert by_agency[agency_coded("dh.xfj").id]["total"] == 6
+    assert by_agency[agency_coded("dh.jw").id]["total"] == 1
+    assert by_agency[agency_coded("ruili.xfj").id]["total"] == 1  # F's lead
+    by_mechanism = queries.case_counts(secretariat, MARCH, by="mechanism")
+    assert by_mechanism["xf_discipline"]["total"] == 1  # C, on the 信访+纪委监委 board
+    by_township = queries.case_counts(secretariat, MARCH, by="township")
+    assert by_township == {None: by_township[None]} and by_township[None]["total"] == 6
