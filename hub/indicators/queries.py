@@ -93,15 +93,33 @@ def _month_key(column, period: Period):
 
 
 def _grouped(stmt, key, columns: dict, by: str | None) -> dict:
-    if key is not None:
-        stmt = stmt.with_only_columns(key.label("key"), *(c.label(n) for n, c in columns.items()))
-        stmt = stmt.group_by(key)
+    """Run the aggregate ``columns`` grouped by ``key`` (one expression, a tuple of them,
+    or None for the whole set) → {key value: {column: n}}."""
+    values = [c.label(n) for n, c in columns.items()]
+    if key is None:
+        stmt = stmt.with_only_columns(literal("all").label("k0"), *values)
+        keys = 1
     else:
-        stmt = stmt.with_only_columns(literal("all").label("key"),
-                                      *(c.label(n) for n, c in columns.items()))
+        parts = key if isinstance(key, tuple) else (key,)
+        stmt = stmt.with_only_columns(*(p.label(f"k{i}") for i, p in enumerate(parts)), *values)
+        stmt = stmt.group_by(*parts)
+        keys = len(parts)
     out = {}
-    for row in db.session.execute(stmt).mappings():
-        out[row["key"]] = {name: int(row[name] or 0) for name in columns}
+    for row in db.session.execute(stmt):
+        mapping = row._mapping
+        name = row[0] if keys == 1 else tuple(row[:keys])
+        out[name] = {n: int(mapping[n] or 0) for n in columns}
+    return out
+
+
+def roll_up(grid: dict, position: int | None) -> dict:
+    """Sum a grid of counts keyed by tuples over every key part but ``position`` (None:
+    over all of them, giving {"all": ...}).  Counts are additive: a case is in one cell."""
+    out: dict = {}
+    for key, counts in grid.items():
+        target = out.setdefault("all" if position is None else key[position], {})
+        for name, n in counts.items():
+            target[name] = target.get(name, 0) + n
     return out
 
 
@@ -157,8 +175,9 @@ def case_counts(user, period: Period, *, county: str | None = None, by: str | No
         stmt = stmt.join(member, member.case_id == Case.id)
         key = member.agency_id
     else:
-        key = {"month": _month_key(Case.registered_at, period), "county": Case.county,
-               "township": Case.township_id, None: None}[by]
+        month = _month_key(Case.registered_at, period)
+        key = {"month": month, "county": Case.county, "township": Case.township_id,
+               "month_county": (month, Case.county), None: None}[by]
     return _grouped(stmt, key, case_columns(today), by)
 
 

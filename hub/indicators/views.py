@@ -70,11 +70,15 @@ def dashboard():
     period, problems = period_from(request.args)
     county = request.args.get("county") if request.args.get("county") in COUNTIES else None
     user = current_user
-    totals = queries.case_counts(user, period, county=county).get("all", {})
+    # One pass over the period's cases, by month and county; the totals, the trend and
+    # the county table are sums of that grid.
+    grid = queries.case_counts(user, period, county=county, by="month_county")
+    empty = dict.fromkeys(queries.case_columns(local_today()), 0)
+    totals = queries.roll_up(grid, None).get("all", empty)
     rates = queries.rates(totals)
-    by_month = queries.case_counts(user, period, county=county, by="month")
+    by_month = queries.roll_up(grid, 0)
     months = [m.strftime("%Y-%m") for m in period.months()]
-    by_county = queries.case_counts(user, period, county=county, by="county")
+    by_county = queries.roll_up(grid, 1)
     handoffs = queries.handoff_counts(user, period)
     by_mechanism = queries.case_counts(user, period, county=county, by="mechanism")
     by_agency = queries.case_counts(user, period, county=county, by="agency")
@@ -86,7 +90,6 @@ def dashboard():
     boards = {b.code: b.name for b in board_defs()}
     baoan = queries.baoan_counts(user, period)
     tasks = queries.task_counts(user, period)
-    empty = dict.fromkeys(queries.case_columns(local_today()), 0)
     trend = [(m, by_month.get(m, empty)) for m in months]
     counties = [(COUNTIES[k], by_county[k]) for k in COUNTIES if k in by_county]
     charts = {

@@ -168,3 +168,14 @@ def test_breakdowns_by_mechanism_agency_and_township(march):
     assert by_mechanism["xf_discipline"]["total"] == 1  # C, on the 信访+纪委监委 board
     by_township = queries.case_counts(secretariat, MARCH, by="township")
     assert by_township == {None: by_township[None]} and by_township[None]["total"] == 6
+
+
+def test_the_month_by_county_grid_adds_up_to_the_other_views(march):
+    secretariat = user_named("secretariat")
+    spring = Period(date(YEAR, 3, 1), date(YEAR, 4, 30))
+    grid = queries.case_counts(secretariat, spring, by="month_county")
+    assert set(grid) == {(f"{YEAR}-03", "mangshi"), (f"{YEAR}-03", "ruili"),
+                         (f"{YEAR}-04", "mangshi")}
+    assert queries.roll_up(grid, None) == queries.case_counts(secretariat, spring)
+    assert queries.roll_up(grid, 0) == queries.case_counts(secretariat, spring, by="month")
+    assert queries.roll_up(grid, 1) == queries.case_counts(secretariat, spring, by="county")
