@@ -50,7 +50,20 @@ def load_demo_baoan() -> int:
         made += 1
     db.session.flush()
     _replay_sweeps(today, max(ago for _u, ago, _t in PLAN))
+    _settle_oldest(secretariat)
     return made
+
+
+def _settle_oldest(secretariat) -> None:
+    """The two oldest 包案 have been resolved (化解) by their leader; the oldest is also
+    verified and closed (销号), so the indicators show both."""
+    oldest = db.session.scalars(select(Assignment).order_by(Assignment.assigned_at)
+                                .limit(2)).all()
+    for n, assignment in enumerate(oldest):
+        services.report_resolved(assignment.leader, assignment,
+                                 "经包案领导接访、协调，当事双方已达成协议，补偿已兑现。")
+        if n == 0:
+            services.close(secretariat, assignment)
 
 
 def _replay_sweeps(today, days: int) -> None:
