@@ -25,6 +25,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 PASSWORD = "Bench-Pass-2026"  # noqa: S105 - a throwaway benchmark database
 
 
+
+def demo_app(env: dict):
+    """A hub app on a freshly migrated database with the demo agencies and accounts (the
+    benchmarks' common start)."""
+    from flask_migrate import upgrade
+
+    from hub import create_app
+    from hub.extensions import db
+
+    app = create_app({"WTF_CSRF_ENABLED": False}, environ=env)
+    with app.app_context():
+        upgrade()
+        from hub.demo import load_demo
+
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+    return app
+
 def pct(values, p):
     values = sorted(values)
     k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
@@ -87,9 +106,7 @@ def time_requests(app, username, path, repeats):
 
 
 def run(backend, sizes, repeats, workdir):
-    from flask_migrate import upgrade
 
-    from hub import create_app
     from hub.extensions import db
 
     server = None
@@ -108,15 +125,9 @@ def run(backend, sizes, repeats, workdir):
     env = {"HUB_INSTANCE_PATH": str(workdir / "instance"), "HUB_DATABASE_URL": url,
            "HUB_SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
            "HUB_DEMO_PASSWORD": PASSWORD, "HUB_REDIS_URL": "redis://127.0.0.1:1/0"}
-    app = create_app({"WTF_CSRF_ENABLED": False}, environ=env)
+    app = demo_app(env)
     rows = []
     try:
-        with app.app_context():
-            upgrade()
-            from hub.demo import load_demo
-
-            load_demo()
-            db.session.commit()
         have = 0
         for size in sizes:
             # Build inside an app context, then measure outside it: each request must get

@@ -191,9 +191,7 @@ def api_list(app, args) -> None:
 
 
 def run(backend: str, args, files: dict[str, Path]) -> None:
-    from flask_migrate import upgrade
-
-    from hub import create_app
+    from bench.board import demo_app
     from hub.core.redis import EMBEDDED_SOCKET
     from hub.core.services import start_redis, stop_tree
     from hub.extensions import db
@@ -214,14 +212,7 @@ def run(backend: str, args, files: dict[str, Path]) -> None:
                 return
         env = {"HUB_INSTANCE_PATH": str(instance), "HUB_DATABASE_URL": url,
                "HUB_SECRET_KEY": SECRET, "HUB_DEMO_PASSWORD": PASSWORD}
-        app = create_app({"WTF_CSRF_ENABLED": False}, environ=env)
-        with app.app_context():
-            upgrade()
-            from hub.demo import load_demo
-
-            load_demo()
-            db.session.commit()
-            db.session.remove()
+        app = demo_app(env)
         csv_job = check_file(app, backend, files["csv"], "csv", args.rows)
         check_file(app, backend, files["xlsx"], "xlsx", args.rows)
         import_file(app, backend, csv_job, args.rows)

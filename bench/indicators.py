@@ -183,10 +183,8 @@ def measure(app, backend: str, username: str, repeats: int) -> tuple[float, floa
 
 
 def run(backend: str, args) -> None:
-    from flask_migrate import upgrade
 
-    from bench.board import PASSWORD
-    from hub import create_app
+    from bench.board import PASSWORD, demo_app
     from hub.extensions import db
 
     workdir = Path(tempfile.mkdtemp(prefix=f"hub-indicators-{backend}-"))
@@ -210,14 +208,7 @@ def run(backend: str, args) -> None:
         env = {"HUB_INSTANCE_PATH": str(workdir / "instance"), "HUB_DATABASE_URL": url,
                "HUB_SECRET_KEY": SECRET, "HUB_DEMO_PASSWORD": PASSWORD,
                "HUB_REDIS_URL": "redis://127.0.0.1:1/0"}  # no Redis: the page needs none
-        app = create_app({"WTF_CSRF_ENABLED": False}, environ=env)
-        with app.app_context():
-            upgrade()
-            from hub.demo import load_demo
-
-            load_demo()
-            db.session.commit()
-            db.session.remove()
+        app = demo_app(env)
         build(app, backend, args.cases)
         # Measured outside any app context: each request gets its own, as in production.
         for username in USERS:
