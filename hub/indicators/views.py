@@ -64,6 +64,17 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def _largest(grouped: dict, names: dict, unnamed=None) -> list[tuple]:
+    """(name, counts) rows, the most cases first."""
+    return [(names.get(k, k) if k is not None else unnamed, v)
+            for k, v in sorted(grouped.items(), key=lambda item: -item[1]["total"])]
+
+
+def _table(rows: list[tuple]) -> list[tuple]:
+    """(name, counts, rates) rows of a breakdown table: the rates by the one definition."""
+    return [(name, counts, queries.rates(counts)) for name, counts in rows]
+
+
 @bp.get("/indicators")
 @requires(Capability.INDICATORS_VIEW)
 def dashboard():
@@ -110,18 +121,15 @@ def dashboard():
     return render_template(
         "indicators/dashboard.html", period=period, problems=problems, county=county,
         counties=COUNTIES, totals=totals, rates=rates, percent=_percent, defs=d,
-        trend=trend, by_county=counties, channels=[(CHANNEL_LABELS[c], c.value) for c in Channel],
+        trend=trend, by_county=_table(counties),
+        channels=[(CHANNEL_LABELS[c], c.value) for c in Channel],
         handoffs=sorted(((names.get(k, k), v) for k, v in handoffs.items()),
                         key=lambda item: -item[1]["sent"]),
         baoan=[(RANK_LABELS.get(k, k), v) for k, v in sorted(baoan.items())],
         tasks=tasks, charts=charts,
-        mechanisms=[(boards.get(k, k), v) for k, v in sorted(
-            by_mechanism.items(), key=lambda item: -item[1]["total"])],
-        agencies=[(names.get(k, k), v) for k, v in sorted(
-            by_agency.items(), key=lambda item: -item[1]["total"])][:AGENCY_ROWS],
-        agency_count=len(by_agency),
-        townships=[(names.get(k, _("（未填乡镇）")) if k else _("（未填乡镇）"), v)
-                   for k, v in sorted(by_township.items(), key=lambda item: -item[1]["total"])],
+        mechanisms=_table(_largest(by_mechanism, boards)),
+        agencies=_table(_largest(by_agency, names))[:AGENCY_ROWS], agency_count=len(by_agency),
+        townships=_table(_largest(by_township, names, _("（未填乡镇）"))),
         args={"from": period.start.strftime("%Y-%m"), "to": period.end.strftime("%Y-%m")},
     )
 

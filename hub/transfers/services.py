@@ -123,7 +123,8 @@ def retry(actor, job: FileJob) -> None:
 
 
 def enqueue(job: FileJob) -> bool:
-    """Queue the job's next RQ step (after the caller committed)."""
+    """Queue the job's next RQ step (after the caller committed); records the RQ job id on
+    the row (the caller commits it)."""
     from jobs import transfers
     from jobs.queues import queue
 
@@ -139,7 +140,6 @@ def enqueue(job: FileJob) -> bool:
         log.warning("could not enqueue file job %s: %s", job.id, exc)
         return False
     job.job_id = rq_job.id
-    db.session.commit()
     return True
 
 

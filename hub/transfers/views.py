@@ -57,7 +57,9 @@ def _commit_and_start(job: FileJob):
     """Commit, queue the job's next step, and show its page (which offers to start again
     when the queue could not be reached)."""
     db.session.commit()
-    if not services.enqueue(job):
+    if services.enqueue(job):
+        db.session.commit()  # the RQ job id, so the page can tell a lost job
+    else:
         flash(_("已保存，但后台任务服务暂时不可用：请稍后在本页点“重新开始”"), "warning")
     return redirect(_page(job))
 
