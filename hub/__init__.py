@@ -72,6 +72,7 @@ def _import_models() -> None:
     import hub.handoffs.models  # noqa: F401
     import hub.handoffs.permissions  # noqa: F401 - registers the handoff visibility rule
     import hub.indicators.models  # noqa: F401
+    import hub.indicators.tallies  # noqa: F401 - keeps the indicator tallies in step
     import hub.inspection.models  # noqa: F401
     import hub.inspection.permissions  # noqa: F401 - round visibility, the round field's choices
     import hub.meetings.models  # noqa: F401

@@ -165,6 +165,30 @@ def notifications_retry():
     click.echo(f"failed rows reset: {reset}; undelivered rows enqueued: {enqueued} of {len(rows)}")
 
 
+tallies_cli = AppGroup("tallies", help="The indicator tallies (指标汇总).")
+hub_cli.add_command(tallies_cli)
+
+
+@tallies_cli.command("check")
+def tallies_check():
+    """Recompute every case's tallies and correct any difference (as the nightly job)."""
+    from hub.indicators.tallies import check
+
+    run = check(commit=db.session.commit)
+    db.session.commit()
+    click.echo(f"tallies checked: {run.cases} cases; {run.corrected} corrected")
+
+
+@tallies_cli.command("rebuild")
+def tallies_rebuild():
+    """Empty the tallies and count every case again."""
+    from hub.indicators.tallies import rebuild
+
+    counted = rebuild()
+    db.session.commit()
+    click.echo(f"tallies rebuilt: {counted} cases counted")
+
+
 @hub_cli.command("chase")
 def chase_command():
     """Run one chase sweep now and print what it did."""

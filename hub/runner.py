@@ -40,6 +40,11 @@ def _prepare(settings) -> dict:
             info.update(load_full_demo())
             info["loaded"] = True
             db.session.commit()
+        from hub.indicators import tallies
+
+        if tallies.last_check() is None:  # tallies added to an existing database: count now
+            tallies.check(commit=db.session.commit)
+            db.session.commit()
         info["credentials"] = Path(app.instance_path) / CREDENTIALS_FILE
         db.engine.dispose()
     return info

@@ -58,6 +58,23 @@ def monthly_reports_due(now_local: datetime) -> str | None:
     return month.strftime("%Y-%m") if missing_for(month) else None
 
 
+def tallies_check_due(now_local: datetime) -> str | None:
+    """The indicator tallies' check: at once when it never ran (a new installation, or
+    the tallies just added to an existing one), then nightly after the configured hour."""
+    from flask import current_app
+
+    from hub.indicators.tallies import last_check
+
+    last = last_check()
+    if last is None:
+        return "first"
+    start = now_local.replace(hour=current_app.config["HUB_TALLIES_CHECK_HOUR"], minute=0,
+                              second=0, microsecond=0)
+    if now_local < start:
+        start -= timedelta(days=1)
+    return None if last.ran_at >= start else start.date().isoformat()
+
+
 def every(minutes: int) -> Callable[[datetime], str]:
     """Due once per ``minutes``-long slot; the job itself asks the database what to do."""
 
@@ -74,13 +91,14 @@ def periodic_jobs() -> list[Periodic]:
     from jobs.audit import verify_audit_chain
     from jobs.chase import sweep
     from jobs.notifications import reconcile
-    from jobs.reports import monthly
+    from jobs.reports import monthly, tallies_check
 
     return [
         Periodic("audit-verify", verify_audit_chain, audit_verify_due),
         Periodic("notifications-reconcile", reconcile, every(2)),
         Periodic("chase-sweep", sweep, every(current_app.config["HUB_CHASE_EVERY_MINUTES"])),
         Periodic("monthly-reports", monthly, monthly_reports_due),
+        Periodic("tallies-check", tallies_check, tallies_check_due),
     ]
 
 

@@ -1,5 +1,6 @@
 """The monthly 通报 and 台账: generated on the first working day of the month for the month
-before (by the periodic process) and on demand."""
+before (by the periodic process) and on demand; the nightly check of the indicator
+tallies they and the dashboard read."""
 
 from __future__ import annotations
 
@@ -27,3 +28,13 @@ def monthly() -> list[int]:
 
     month = previous_month(local_today())
     return [build(kind, month).id for kind in missing_for(month)]
+
+
+@in_app
+def tallies_check() -> int:
+    """Recompute the indicator tallies of every case and correct any difference (committed
+    batch by batch); returns how many cases were corrected."""
+    from hub.extensions import db
+    from hub.indicators.tallies import check
+
+    return check(commit=db.session.commit).corrected

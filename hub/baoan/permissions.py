@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, literal, or_
 
 from hub.auth.visibility import rule, visible
 from hub.baoan.models import Assignment, Duty
@@ -11,8 +11,11 @@ from hub.cases.models import Case
 
 @rule(Assignment)
 def _assignments(user, stmt: Select) -> Select:
-    cases = visible(user, Case).with_only_columns(Case.id)
-    return stmt.where(or_(Assignment.leader_id == user.id, Assignment.case_id.in_(cases)))
+    # Correlated (EXISTS … WHERE cases.id = assignments.case_id): a lookup per assignment,
+    # not the list of every visible case.
+    case = (visible(user, Case).with_only_columns(literal(1))
+            .where(Case.id == Assignment.case_id).correlate(Assignment))
+    return stmt.where(or_(Assignment.leader_id == user.id, case.exists()))
 
 
 @rule(Duty)

@@ -20,6 +20,7 @@ from hub.cases.vocab import COLLECTIVE_HEADCOUNT, Channel, ParticipantRole, Stag
 from hub.deadlines.engine import warning_dates
 from hub.deadlines.services import local_today, thresholds
 from hub.extensions import db
+from hub.indicators import tallies
 
 # ---------------------------------------------------------------------------------------
 # bulk_cases: synthetic cases for benchmarks
@@ -211,6 +212,7 @@ def bulk_cases(n: int, seed: int = 1) -> int:
         db.session.execute(insert(participants_table), member_rows)
         if board_rows:
             db.session.execute(insert(boards_table), board_rows)
+        tallies.refresh(ids.values())  # Core inserts: the indicator tallies are told
         done += size
         batch_index += 1
     record(None, "demo.bulk_cases", "cases", None, after={"count": n})

@@ -42,6 +42,30 @@ def _cases(user, stmt: Select) -> Select:
     return scoped(user, stmt)[0]
 
 
+# The same rule for the indicators' tallies (hub.indicators.tallies), which sum cases by
+# "scope": 0 = every case that is not restricted, +id = the cases agency id takes part in,
+# −id = the restricted cases it takes part in.  A case is counted in the scopes of
+# ``case_scopes``; a user sees the sum of the scopes of ``tally_scopes`` — the same cases
+# as ``scoped`` (the tests compare both on every demo account).
+
+def case_scopes(restricted: bool, agency_ids) -> list[int]:
+    """The tally scopes a case is counted in, from its participating agencies."""
+    agencies = sorted(set(agency_ids))
+    if restricted:
+        return [-a for a in reversed(agencies)] + agencies
+    return [0, *agencies]
+
+
+def tally_scopes(user) -> list[int]:
+    """The tally scopes that add up to what ``user`` may see (``None``: the reports'
+    prefecture-wide view, restricted cases left out)."""
+    if user is None:
+        return [0]
+    if user.roles & CASE_WIDE_ROLES:
+        return [0, -user.agency_id]
+    return [user.agency_id]
+
+
 def participates(user, case: Case) -> bool:
     return any(p.agency_id == user.agency_id for p in case.participants)
 

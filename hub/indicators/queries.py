@@ -25,7 +25,8 @@ from hub.deadlines.services import local_today, local_zone
 from hub.extensions import db
 from hub.handoffs.models import Handoff
 from hub.handoffs.models import State as HandoffState
-from hub.indicators.definitions import RATES, TASK_RATE, Rate
+from hub.indicators.definitions import COLOUR_COUNTS, RATES, TASK_RATE, Rate
+from hub.indicators.models import TALLY_CODES
 from hub.meetings.models import Meeting, MeetingTask
 
 
@@ -127,40 +128,83 @@ def roll_up(grid: dict, position: int | None) -> dict:
 # Cases
 # ---------------------------------------------------------------------------------------
 
-def case_columns(today: date) -> dict:
-    """Every count over cases, as one aggregate each."""
+def case_conditions() -> dict:
+    """Each case count's condition on one case (the colours aside: they depend on the day;
+    see ``colour_conditions``).  The direct aggregates sum them over cases, and the tallies
+    (hub.indicators.tallies) evaluate them per case — one definition for both."""
     handle_on_time = exists().where(
         Deadline.owner_type == "cases", Deadline.owner_id == Case.id,
         Deadline.kind == "case.handle", Deadline.done_on.is_not(None),
         Deadline.done_on <= Deadline.due_on)
     undecided = Case.status.in_([Status.REGISTERED.value, Status.FORWARDED.value])
     refused = Case.not_accepted_reason.is_not(None)
-    open_case = and_(Case.stage != Stage.CLOSED.value)
-    shade = colour_expr(today, Case.threat, Case.due_on, Case.warn_on, Case.stage, Case.paused)
-    columns = {"total": func.count(Case.id)}
-    columns |= {f"channel_{c.value}": sum_of(Case.channel == c.value) for c in Channel}
-    columns |= {flag: sum_of(getattr(Case, flag).is_(True)) for flag in (
+    open_case = Case.stage != Stage.CLOSED.value
+    conditions = {f"channel_{c.value}": Case.channel == c.value for c in Channel}
+    conditions |= {flag: getattr(Case, flag).is_(True) for flag in (
         "skip_level", "collective", "repeat", "joint_letter", "threat", "non_reception",
         "foreign")}
-    columns |= {
-        "decided": sum_of(or_(refused, not_(undecided))),
-        "accepted": sum_of(and_(not_(refused), not_(undecided))),
-        "replied": sum_of(Case.replied_at.is_not(None)),
-        "replied_on_time": sum_of(and_(Case.replied_at.is_not(None), handle_on_time)),
-        "resolved": sum_of(and_(Case.status == Status.CLOSED.value, not_(refused))),
-        "rated": sum_of(Case.rating.is_not(None)),
-        "satisfied": sum_of(Case.rating.in_(["satisfied", "basically"])),
-        "open_red": sum_of(and_(open_case, shade == Colour.RED.value)),
-        "open_yellow": sum_of(and_(open_case, shade == Colour.YELLOW.value)),
-        "open_green": sum_of(and_(open_case, shade == Colour.GREEN.value)),
+    conditions |= {
+        "decided": or_(refused, not_(undecided)),
+        "accepted": and_(not_(refused), not_(undecided)),
+        "replied": Case.replied_at.is_not(None),
+        "replied_on_time": and_(Case.replied_at.is_not(None), handle_on_time),
+        "resolved": and_(Case.status == Status.CLOSED.value, not_(refused)),
+        "rated": Case.rating.is_not(None),
+        "satisfied": Case.rating.in_(["satisfied", "basically"]),
+        # Open cases whose colour does not come from their dates (the tallies keep these;
+        # the colour rule: hub.boards.queries.colour_expr).
+        "open_threat": and_(open_case, Case.threat.is_(True)),
+        "open_paused": and_(open_case, Case.threat.is_(False), Case.paused.is_(True)),
     }
+    return conditions
+
+
+DATELESS = ("open_threat", "open_paused")  # tally-only counts, not shown as such
+# The codes ``case_counts`` gives for each key: all of them for the whole set, by month and
+# by county; the total and the rates' counts for a breakdown by township, agency or board.
+COUNT_CODES = [code for code in TALLY_CODES if code not in DATELESS] + [
+    c.code for c in COLOUR_COUNTS]
+BREAKDOWN_CODES = ["total", *sorted({code for r in RATES for code in (r.numerator,
+                                                                       r.denominator)})]
+BREAKDOWNS = ("township", "agency", "mechanism")
+
+
+def colour_conditions(today: date) -> dict:
+    """Open cases by their colour ``today`` (红黄绿, the boards' rule)."""
+    shade = colour_expr(today, Case.threat, Case.due_on, Case.warn_on, Case.stage, Case.paused)
+    open_case = Case.stage != Stage.CLOSED.value
+    return {f"open_{c.value}": and_(open_case, shade == c.value)
+            for c in (Colour.RED, Colour.YELLOW, Colour.GREEN)}
+
+
+def case_columns(today: date) -> dict:
+    """Every count over cases, as one aggregate each."""
+    columns = {"total": func.count(Case.id)}
+    columns |= {code: sum_of(condition) for code, condition in case_conditions().items()
+                if code not in DATELESS}
+    columns |= {code: sum_of(condition) for code, condition in colour_conditions(today).items()}
     return columns
 
 
 def case_counts(user, period: Period, *, county: str | None = None, by: str | None = None,
                 today: date | None = None) -> dict[str, dict[str, int]]:
     """{key: {count code: n}}; key is "all", a month "YYYY-MM", a county key, a township or
-    agency id (None: no township), or a mechanism board code."""
+    agency id (None: no township), or a mechanism board code.
+
+    Read from the tallies when the period is whole months (as the dashboard and the reports
+    ask); otherwise aggregated from the cases (``direct_case_counts``).  The codes: all of
+    ``COUNT_CODES``, or ``BREAKDOWN_CODES`` for a breakdown (``BREAKDOWNS``)."""
+    from hub.indicators import tallies
+
+    today = today or local_today()
+    if not tallies.covers(period):
+        return direct_case_counts(user, period, county=county, by=by, today=today)
+    return tallies.counts(user, period, county=county, by=by, today=today)
+
+
+def direct_case_counts(user, period: Period, *, county: str | None = None,
+                       by: str | None = None, today: date | None = None) -> dict:
+    """``case_counts`` aggregated over the cases themselves (any period)."""
     today = today or local_today()
     start, end = period.bounds()
     stmt = _visible(user, Case)
@@ -178,18 +222,25 @@ def case_counts(user, period: Period, *, county: str | None = None, by: str | No
         month = _month_key(Case.registered_at, period)
         key = {"month": month, "county": Case.county, "township": Case.township_id,
                "month_county": (month, Case.county), None: None}[by]
-    return _grouped(stmt, key, case_columns(today), by)
+    columns = case_columns(today)
+    if by in BREAKDOWNS:
+        columns = {code: columns[code] for code in BREAKDOWN_CODES}
+    return _grouped(stmt, key, columns, by)
 
 
 # ---------------------------------------------------------------------------------------
 # Handoffs, 包案, meeting tasks
 # ---------------------------------------------------------------------------------------
 
+_SIGN_CLOCK = aliased(Deadline, name="sign_clock")  # built once (aliasing copies columns)
+_FEEDBACK_CLOCK = aliased(Deadline, name="feedback_clock")
+
+
 def handoff_counts(user, period: Period, today: date | None = None) -> dict[int, dict]:
     """Per receiving agency id: sent, signed, overdue."""
     today = today or local_today()
     start, end = period.bounds()
-    sign, feedback = aliased(Deadline), aliased(Deadline)
+    sign, feedback = _SIGN_CLOCK, _FEEDBACK_CLOCK
 
     def late(clock, running_state):
         return or_(and_(clock.done_on.is_not(None), clock.done_on > clock.due_on),

@@ -84,7 +84,7 @@ def dashboard():
     # One pass over the period's cases, by month and county; the totals, the trend and
     # the county table are sums of that grid.
     grid = queries.case_counts(user, period, county=county, by="month_county")
-    empty = dict.fromkeys(queries.case_columns(local_today()), 0)
+    empty = dict.fromkeys(queries.COUNT_CODES, 0)
     totals = queries.roll_up(grid, None).get("all", empty)
     rates = queries.rates(totals)
     by_month = queries.roll_up(grid, 0)
