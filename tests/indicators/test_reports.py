@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, timedelta
 
+import pytest
 from openpyxl import load_workbook
 from rq import SimpleWorker
 from sqlalchemy import func, select
@@ -101,3 +102,40 @@ def test_reports_pages_and_on_demand_generation(app, login_as):
     download.close()
     assert "总体" in book.sheetnames and "超期事项" in book.sheetnames
     book.close()
+
+
+def test_the_xlsx_files_open_in_libreoffice(march, tmp_path):  # noqa: F811
+    """LibreOffice (the office suite the offices use) reads every sheet of both reports:
+    converted headless to CSV, each sheet has its title and the month's figures."""
+    import csv
+    import os
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        message = "LibreOffice (soffice) is not installed; .ci/run installs it"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    for kind in ("circular", "ledger"):
+        report = reports.generate(kind, MONTH)
+        source = reports.folder() / report.stored_name
+        # -1: every sheet to its own CSV (name-Sheet.csv); 76 = UTF-8
+        subprocess.run(  # noqa: S603 - a fixed program and our own file
+            [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+             "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,"
+             "false,false,-1", "--outdir", str(tmp_path / kind), str(source)],
+            check=True, capture_output=True, timeout=120)
+        outputs = sorted((tmp_path / kind).glob("*.csv"))
+        assert len(outputs) == len(reports.sheets(report)), outputs
+        sheets = {path: list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+                  for path in outputs}
+        for rows in sheets.values():
+            assert rows[0][0] == f"{reports.kind_label(kind)} {YEAR}-03"
+        first_sheet = reports.sheets(report)[0][0]
+        [overview] = [p for p in outputs if p.stem.endswith(f"-{first_sheet}")]
+        first = sheets[overview]
+        if kind == "circular":
+            assert {"信访总量": "6", "受理率": "80.0%"}.items() <= {
+                r[0]: r[1] for r in first[2:] if len(r) > 1}.items()
+        else:
+            assert any(march["C"].number in row for row in first)
