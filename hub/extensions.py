@@ -100,15 +100,56 @@ def bulk_insert(table, rows: list[dict], returning: tuple[str, ...] = ()) -> lis
 
     if not rows:
         return []
-    bind = db.session.get_bind()
-    if bind.dialect.name != "postgresql":
+    if db.session.get_bind().dialect.name != "postgresql":
         stmt = insert(table)
         if returning:
             stmt = stmt.returning(*(table.c[name] for name in returning))
             return list(db.session.execute(stmt, rows).tuples().all())
         db.session.execute(stmt, rows)
         return []
-    dialect = bind.dialect
+    sql, params = _unnest_insert(table, rows)
+    if returning:
+        quote = db.session.get_bind().dialect.identifier_preparer.quote
+        sql += f" RETURNING {', '.join(quote(table.c[n].name) for n in returning)}"
+        return list(db.session.execute(text(sql), params).tuples().all())
+    db.session.execute(text(sql), params)
+    return []
+
+
+def bulk_upsert(table, rows: list[dict], keys: tuple[str, ...], *, add: tuple[str, ...] = (),
+                replace: tuple[str, ...] = ()) -> None:
+    """Insert many rows; where a row with the same ``keys`` exists, add the new values of
+    the ``add`` columns to it and overwrite the ``replace`` columns (one statement; on
+    PostgreSQL with array parameters as ``bulk_insert``).  ``rows`` must not repeat a key."""
+    from sqlalchemy import text
+
+    if not rows:
+        return
+    bind = db.session.get_bind()
+    if bind.dialect.name != "postgresql":
+        from sqlalchemy.dialects.sqlite import insert
+
+        stmt = insert(table)
+        sets = {n: table.c[n] + stmt.excluded[n] for n in add}
+        sets |= {n: stmt.excluded[n] for n in replace}
+        db.session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=sets),
+                           rows)
+        return
+    sql, params = _unnest_insert(table, rows)
+    quote = bind.dialect.identifier_preparer.quote
+    name = quote(table.name)
+    sets = [f"{quote(table.c[n].name)} = {name}.{quote(table.c[n].name)} + "
+            f"EXCLUDED.{quote(table.c[n].name)}" for n in add]
+    sets += [f"{quote(table.c[n].name)} = EXCLUDED.{quote(table.c[n].name)}" for n in replace]
+    sql += (f" ON CONFLICT ({', '.join(quote(table.c[k].name) for k in keys)})"
+            f" DO UPDATE SET {', '.join(sets)}")
+    db.session.execute(text(sql), params)
+
+
+def _unnest_insert(table, rows: list[dict]) -> tuple[str, dict]:
+    """PostgreSQL: ``INSERT INTO table (…) SELECT * FROM unnest(:p0, :p1, …)``, one array
+    parameter per column (Python-side column defaults applied as a Core insert would)."""
+    dialect = db.session.get_bind().dialect
     names = list(rows[0])
     defaults = {}
     for column in table.c:
@@ -133,8 +174,4 @@ def bulk_insert(table, rows: list[dict], returning: tuple[str, ...] = ()) -> lis
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
            f"SELECT * FROM unnest({', '.join(casts)})")
-    if returning:
-        sql += f" RETURNING {', '.join(quote(table.c[n].name) for n in returning)}"
-        return list(db.session.execute(text(sql), params).tuples().all())
-    db.session.execute(text(sql), params)
-    return []
+    return sql, params

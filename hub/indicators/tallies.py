@@ -35,7 +35,7 @@ from hub.cases.permissions import case_scopes, tally_scopes
 from hub.cases.vocab import Stage
 from hub.deadlines.models import Deadline
 from hub.deadlines.services import local_today, local_zone
-from hub.extensions import db, in_values
+from hub.extensions import bulk_upsert, db, in_values
 from hub.indicators.models import TALLY_CODES, case_open_dates, case_tallies, case_tally_facts
 
 TOUCHED = "hub_tally_cases"  # session.info key: ids of the cases changed in the transaction
@@ -120,28 +120,6 @@ def _add(rows: dict, dates: dict, facts: dict, sign: int) -> None:
                 += sign
 
 
-def _upsert(table, keys: tuple[str, ...], values: list[str]):
-    """INSERT … ON CONFLICT (keys) DO UPDATE SET value = value + new value."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: table.c[name] + stmt.excluded[name] for name in values})
-
-
-def _replace(table, keys: tuple[str, ...], values: list[str]):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(index_elements=list(keys),
-                                      set_={name: stmt.excluded[name] for name in values})
-
-
 def refresh(case_ids) -> int:
     """Bring the tallies up to date for these cases (in the current transaction); returns
     how many cases' facts changed."""
@@ -175,14 +153,11 @@ def _refresh(ids: list[int]) -> int:
     # In key order, so two transactions lock shared rows in the same order (no deadlock).
     changes = [dict(zip(KEYS, key, strict=True)) | dict(zip(TALLY_CODES, vector, strict=True))
                for key, vector in sorted(rows.items()) if any(vector)]
-    if changes:
-        session.execute(_upsert(case_tallies, KEYS, TALLY_CODES), changes)
+    bulk_upsert(case_tallies, changes, KEYS, add=tuple(TALLY_CODES))
     date_changes = [dict(zip(DATE_KEYS, key, strict=True)) | {"n": n}
                     for key, n in sorted(dates.items()) if n]
-    if date_changes:
-        session.execute(_upsert(case_open_dates, DATE_KEYS, ["n"]), date_changes)
-    if written:
-        session.execute(_replace(f, ("case_id",), ["facts"]), written)
+    bulk_upsert(case_open_dates, date_changes, DATE_KEYS, add=("n",))
+    bulk_upsert(f, written, ("case_id",), replace=("facts",))
     if gone:
         session.execute(delete(f).where(in_values(f.c.case_id, gone)))
     return len(written) + len(gone)
