@@ -22,6 +22,12 @@ class HandoffKind:
     marshmallow schema for the extra data the kind needs.  A ``restricted`` kind makes its
     case restricted and hides the petitioner's identity from everyone but the receiving
     agency and the sender.
+
+    An ``internal`` kind is sent only by the hub area that owns it (a 评查 finding's 整改),
+    never from the 交办 form or the API.  ``closed_cases``: it may concern a case that is
+    already 办结 (a finding about how the case was handled).  ``moves_card``: sending,
+    signing and confirming move the case's board card (交办 → 办理 → 化解); a kind about
+    how a case was handled rather than its progress leaves the card where it is.
     """
 
     code: str
@@ -33,6 +39,9 @@ class HandoffKind:
     restricted: bool = False
     batch: bool = False  # one handoff about several cases (e.g. a 巡察 round's issues)
     fields: type | None = None  # marshmallow Schema class, or None
+    internal: bool = False
+    closed_cases: bool = False
+    moves_card: bool = True
 
     def outcome_label(self, code: str | None) -> str:
         return str(dict(self.outcomes).get(code, code or ""))

@@ -1,9 +1,28 @@
 """Plug-in: 信访局."""
 
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields
 
 from agencies.base import AgencyPlugin, HandoffKind
 from agencies.registry import register
+
+# Any agency may lead a case (转送/交办 names any active agency), so any may be asked to
+# rectify how it handled one.
+EVERY_AGENCY_KIND = ("petition_bureau", "discipline", "inspection", "organization",
+                     "political_legal", "handling_unit", "township", "village")
+
+
+def _known_round(round_id: int) -> None:
+    from hub.review.services import check_round
+
+    check_round(round_id)
+
+
+class RectifyFields(Schema):
+    """The 评查 round whose review found the problems."""
+
+    round_id = fields.Integer(required=True, validate=_known_round,
+                              metadata={"label": _l("评查轮次"), "choices": "review_rounds"})
 
 
 @register
@@ -22,4 +41,12 @@ class PetitionBureauPlugin(AgencyPlugin):
         for code, label, days in (("petition.assign", _l("交办"), 30),
                                   ("petition.transfer", _l("转送"), 30),
                                   ("petition.assist", _l("协办"), 15))
+    ) + (
+        # 评查整改: a review round's findings about how a case was handled, sent by the
+        # secretariat to the case's lead agency (hub.review); the clocks are chased as for
+        # every handoff.
+        HandoffKind("petition.rectify", _l("评查整改"), receivers=EVERY_AGENCY_KIND,
+                    outcomes=(("rectified", _l("已整改")), ("explained", _l("已说明情况"))),
+                    sign_days=3, feedback_days=15, fields=RectifyFields, internal=True,
+                    closed_cases=True, moves_card=False),
     )

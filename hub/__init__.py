@@ -79,6 +79,9 @@ def _import_models() -> None:
     import hub.meetings.permissions  # noqa: F401 - registers the meeting visibility rule
     import hub.notifications.models  # noqa: F401
     import hub.notifications.services  # noqa: F401 - after-commit delivery enqueue
+    import hub.review.models  # noqa: F401
+    import hub.review.permissions  # noqa: F401 - 评查 visibility, the round field's choices
+    import hub.similar.models  # noqa: F401
     import hub.transfers.models  # noqa: F401
 
 
@@ -98,10 +101,12 @@ def _register_blueprints(app: Flask) -> None:
     from hub.inspection.views import bp as inspection_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
+    from hub.review.views import bp as review_bp
     from hub.transfers.views import bp as transfers_bp
     from hub.users.views import bp as users_bp
 
     for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
-               inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp, indicators_bp):
+               inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp, indicators_bp,
+               review_bp):
         app.register_blueprint(bp)

@@ -65,6 +65,7 @@ ACCOUNTS = [
     ("liaison.ziranziyuan", "州自然资源局联络员 何伟", "dh.zrzyj", ["liaison"], None),
     ("leader.prefecture", "州领导 孙建国", "dh.xfj", ["leader"], "ting"),
     ("leader.mangshi", "芒市领导 周海", "mangshi.xfj", ["leader"], "xianchu"),
+    ("reviewer", "联席办评查员 马琳", "dh.xfj", ["secretariat"], None),
     ("auditor", "审计员 陈静", "dh.xfj", ["auditor"], None),
 ]
 
@@ -180,16 +181,18 @@ def write_credentials(password: str) -> Path:
 
 
 def load_full_demo() -> dict:
-    """Everything the demo shows: prefecture and accounts, cases, 包案, handoffs and
-    meetings (idempotent)."""
+    """Everything the demo shows: prefecture and accounts, cases, 包案, handoffs,
+    meetings and a 评查 round (idempotent)."""
     from hub.baoan.demo import load_demo_baoan
     from hub.cases.demo import load_demo_cases
     from hub.handoffs.demo import load_demo_handoffs
     from hub.meetings.demo import load_demo_meetings
+    from hub.review.demo import load_demo_review
 
     result = load_demo()
     result["cases"] = load_demo_cases()
     result["baoan"] = load_demo_baoan()
     result["handoffs"] = load_demo_handoffs()
     result["meetings"] = load_demo_meetings()
+    result["review"] = load_demo_review()
     return result

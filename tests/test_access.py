@@ -106,6 +106,12 @@ def _url_for(rule, username, sample):
             values[arg] = "all"
         elif arg == "stage":
             values[arg] = "handling"
+        elif arg == "review_id":
+            values[arg] = sample["review"].id
+        elif arg == "review_case_id":
+            values[arg] = sample["review_case"].id
+        elif arg == "check_item_id":
+            values[arg] = sample["check_item"].id
         elif arg == "event_id":
             values[arg] = db.session.scalar(select(func.max(AuditEvent.id)))
         else:
@@ -226,6 +232,18 @@ def test_route_role_matrix(app, role, username):
 
         report = generate_report("circular", local_today().replace(day=1))
         sample = {"import_job": import_job, "export_job": export_job, "report": report}
+        from hub.review import checklist
+        from hub.review import services as review
+
+        review_round = review.open_round(user_named("secretariat"), "评查",
+                                         local_today() - timedelta(days=30), local_today())
+        review_case = review.add_cases(user_named("secretariat"), review_round, [case.number],
+                                       user_named("secretariat").id)[0]
+        # Scored, so that no request of the matrix can take it out of the round.
+        review.score(user_named("secretariat"), review_case,
+                     {i.id: (i.max_score, "") for i in review_round.items})
+        sample |= {"review": review_round, "review_case": review_case,
+                   "check_item": checklist.items()[0]}
         sample |= {"case": case, "assignment": assignment, "notice": notice,
                   "notification": notification,
                   "attachment": attachment, "handoff": handoff, "round": rnd, "item": item,

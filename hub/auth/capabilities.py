@@ -35,6 +35,10 @@ class Capability(StrEnum):
     INDICATORS_VIEW = "indicators:view"  # 指标看板: counts within the user's visibility
     REPORTS_VIEW = "reports:view"  # the monthly 通报 and 台账 (prefecture-wide)
     REPORTS_MANAGE = "reports:manage"  # generate them on demand
+    REVIEW_VIEW = "review:view"  # 评查 rounds, their scores and reports
+    REVIEW_MANAGE = "review:manage"  # open and close rounds, pick cases, assign, send 整改
+    REVIEW_SCORE = "review:score"  # score the cases one is assigned (the service checks who)
+    REVIEW_CHECKLIST = "review:checklist"  # edit the 评查 checklist
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -47,6 +51,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.CALENDAR_MANAGE,
             Capability.NOTIFICATIONS_ADMIN,
             Capability.RULES_MANAGE,
+            Capability.REVIEW_CHECKLIST,
         }
     ),
     Role.SECRETARIAT: frozenset(
@@ -55,7 +60,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
          Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
          Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD,
          Capability.MEETINGS_VIEW, Capability.MEETINGS_MANAGE, Capability.INDICATORS_VIEW,
-         Capability.REPORTS_VIEW, Capability.REPORTS_MANAGE}
+         Capability.REPORTS_VIEW, Capability.REPORTS_MANAGE, Capability.REVIEW_VIEW,
+         Capability.REVIEW_MANAGE, Capability.REVIEW_SCORE}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
@@ -69,7 +75,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW,
                              Capability.BAOAN_VIEW, Capability.HANDOFFS_VIEW,
                              Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
-                             Capability.INDICATORS_VIEW, Capability.REPORTS_VIEW}),
+                             Capability.INDICATORS_VIEW, Capability.REPORTS_VIEW,
+                             Capability.REVIEW_VIEW}),
 }
 
 

@@ -170,11 +170,14 @@ def _label(handoff: Handoff) -> str:
 
 def send(actor, kind_code: str, to_agency: Agency | None, case_ids: list[int],
          instructions: str = "", details: dict | None = None,
-         sent_on: date | None = None) -> Handoff:
+         sent_on: date | None = None, *, internal: bool = False) -> Handoff:
     """Hand one case (or, for a batch kind, several) to another agency.  ``sent_on`` is
     for handoffs recorded after the fact (a paper handoff, the demo): the clocks count from
-    that day."""
+    that day.  ``internal`` is set by the hub area that owns an internal kind (e.g. a 评查
+    round sending 整改): nobody sends such a kind from the 交办 form or the API."""
     kind = kind_or_error(kind_code)
+    if kind.internal and not internal:
+        raise ServiceError(_("“%(kind)s”不能在此发起", kind=kind.name), "kind")
     today = local_today()
     if sent_on is not None and sent_on > today:
         raise ServiceError(_("交办日期不能晚于今天"), "sent_on")
@@ -197,7 +200,7 @@ def send(actor, kind_code: str, to_agency: Agency | None, case_ids: list[int],
         # Never say which: a case the sender may not see does not exist for them.
         raise ServiceError(_("所选信访事项中有不存在或无权查看的事项"), "case_ids")
     for case in cases:
-        if case.status == Status.CLOSED.value:
+        if case.status == Status.CLOSED.value and not kind.closed_cases:
             raise ServiceError(_("%(number)s 已办结，不能交办", number=case.number), "case_ids")
     duplicate = db.session.scalar(
         select(Case.number).join(HandoffCase, HandoffCase.case_id == Case.id)
@@ -236,7 +239,7 @@ def send(actor, kind_code: str, to_agency: Agency | None, case_ids: list[int],
         steps.add_participant(case, to_agency, ParticipantRole.ASSIST)
         if kind.restricted:
             case.restricted = True
-        _move_card(case, Stage.ASSIGNED, from_stages=(Stage.SORT,))
+        _move_card(handoff, case, Stage.ASSIGNED, from_stages=(Stage.SORT,))
     db.session.flush()
     record_change(actor, "handoffs.sent", handoff, None)
     _tell(handoff, _liaisons(to_agency.id), "handoff.sent",
@@ -257,8 +260,13 @@ def _field_message(messages) -> str:
             "Field may not be null.": _("必填")}.get(text, text)
 
 
-def _move_card(case: Case, stage: Stage, from_stages: tuple[Stage, ...]) -> None:
-    """A handoff moves its case's board card (交办 → 办理 → 化解) when the card is behind."""
+def _move_card(handoff: Handoff, case: Case, stage: Stage,
+               from_stages: tuple[Stage, ...]) -> None:
+    """A handoff moves its case's board card (交办 → 办理 → 化解) when the card is behind
+    (unless its kind is about how the case was handled, not its progress)."""
+    kind = registry.handoff_kind(handoff.kind)
+    if kind is not None and not kind.moves_card:
+        return
     if Stage(case.stage) in from_stages:
         steps.set_stage(case, stage)
         steps.sync_index(case)
@@ -278,7 +286,7 @@ def sign(actor, handoff: Handoff, version: int | None = None) -> None:
     handoff.signed_by_id, handoff.signed_at = actor.id, utcnow()
     deadlines.complete(handoff.sign_deadline)
     for case in handoff.cases:
-        _move_card(case, Stage.HANDLING, from_stages=(Stage.SORT, Stage.ASSIGNED))
+        _move_card(handoff, case, Stage.HANDLING, from_stages=(Stage.SORT, Stage.ASSIGNED))
     db.session.flush()
     record_change(actor, "handoffs.signed", handoff, before)
     _tell(handoff, [handoff.sent_by], "handoff.signed",
@@ -425,7 +433,7 @@ def confirm(actor, handoff: Handoff, version: int | None = None) -> None:
     handoff.state = State.CONFIRMED.value
     handoff.confirmed_by_id, handoff.confirmed_at = actor.id, utcnow()
     for case in handoff.cases:
-        _move_card(case, Stage.RESOLVED,
+        _move_card(handoff, case, Stage.RESOLVED,
                    from_stages=(Stage.SORT, Stage.ASSIGNED, Stage.HANDLING, Stage.SUPERVISED))
     db.session.flush()
     record_change(actor, "handoffs.confirmed", handoff, before)

@@ -212,8 +212,9 @@ def _cases_from_numbers(text: str) -> tuple[list[int], list[str]]:
 @requires(Capability.HANDOFFS_WORK)
 def new():
     form = request.form if request.method == "POST" else request.args
-    kinds = registry.handoff_kinds()
-    kind = registry.handoff_kind(form.get("kind", "")) or (kinds[0] if kinds else None)
+    # Internal kinds (e.g. 评查整改) are sent by the area that owns them, not from here.
+    kinds = [k for k in registry.handoff_kinds() if not k.internal]
+    kind = next((k for k in kinds if k.code == form.get("kind", "")), kinds[0] if kinds else None)
     numbers = form.get("cases", "")
     if request.method == "GET" and form.get("case", "").isdigit():
         case = get_visible_or_404(current_user, Case, int(form["case"]))
