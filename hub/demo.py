@@ -180,16 +180,18 @@ def write_credentials(password: str) -> Path:
 
 
 def load_full_demo() -> dict:
-    """Everything the demo shows: prefecture and accounts, cases, 包案, handoffs and
-    meetings (idempotent)."""
+    """Everything the demo shows: prefecture and accounts, cases, 包案, handoffs, meetings
+    and the public portal's submissions, published cases and 一县一码 (idempotent)."""
     from hub.baoan.demo import load_demo_baoan
     from hub.cases.demo import load_demo_cases
     from hub.handoffs.demo import load_demo_handoffs
     from hub.meetings.demo import load_demo_meetings
+    from hub.public.demo import load_demo_public
 
     result = load_demo()
     result["cases"] = load_demo_cases()
     result["baoan"] = load_demo_baoan()
     result["handoffs"] = load_demo_handoffs()
     result["meetings"] = load_demo_meetings()
+    result["public"] = load_demo_public()
     return result
