@@ -79,6 +79,7 @@ def _import_models() -> None:
     import hub.meetings.permissions  # noqa: F401 - registers the meeting visibility rule
     import hub.notifications.models  # noqa: F401
     import hub.notifications.services  # noqa: F401 - after-commit delivery enqueue
+    import hub.public.models  # noqa: F401
     import hub.review.models  # noqa: F401
     import hub.review.permissions  # noqa: F401 - 评查 visibility, the round field's choices
     import hub.similar.models  # noqa: F401
@@ -101,6 +102,8 @@ def _register_blueprints(app: Flask) -> None:
     from hub.inspection.views import bp as inspection_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
+    from hub.public.staff_views import bp as portal_staff_bp
+    from hub.public.views import bp as public_bp
     from hub.review.views import bp as review_bp
     from hub.transfers.views import bp as transfers_bp
     from hub.users.views import bp as users_bp
@@ -108,5 +111,5 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
                inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp, indicators_bp,
-               review_bp):
+               review_bp, public_bp, portal_staff_bp):
         app.register_blueprint(bp)

@@ -36,6 +36,9 @@ def demo_command(bulk):
     db.session.commit()
     click.echo(f"demo data: {result['agencies']} agencies and {result['users']} accounts created")
     click.echo(f"demo cases: {result['cases']} created; 包案: {result['baoan']} created")
+    portal = result["public"]
+    click.echo(f"public portal: {portal['submissions']} submissions, {portal['published']} "
+               f"cases published, {portal['departments']} department codes")
     if rate_line:
         click.echo(rate_line)
     if result["users"]:

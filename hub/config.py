@@ -59,6 +59,7 @@ class Settings:
     upload_dir: Path
     upload_max_bytes: int
     meeting_hours: tuple = ()
+    public_url: str | None = None
 
 
 def _int(env: dict, name: str, default: int, low: int = 1, high: int = 65535) -> int:
@@ -112,6 +113,22 @@ def _bool(env: dict, name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _public_url(env: dict) -> str | None:
+    """The portal's address as the public reaches it (printed in the 一县一码 QR codes):
+    http(s)://host[:port], to which the portal's paths are added.  Unset: the host of the
+    request."""
+    raw = (env.get("HUB_PUBLIC_URL") or "").strip()
+    if not raw:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") \
+            or parts.query or parts.fragment:
+        raise ConfigError(f"HUB_PUBLIC_URL must look like https://xf.example.gov.cn, got {raw!r}")
+    return raw.rstrip("/")
 
 
 def _check_database_url(url: str) -> str:
@@ -207,6 +224,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         upload_max_bytes=_int(env, "HUB_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES,
                               high=1024 * 1024 * 1024),
         meeting_hours=_hours(env, "HUB_MEETING_HOURS", "08:30-12:00,14:30-18:00"),
+        public_url=_public_url(env),
     )
 
 
@@ -274,6 +292,19 @@ def flask_config(settings: Settings) -> dict:
         # Meeting reminders, hours before the start (chased once per start time).
         "HUB_MEETING_REMINDERS_HOURS": (24, 1),
         "MAX_CONTENT_LENGTH": settings.upload_max_bytes + UPLOAD_REQUEST_SLACK_BYTES,
+        # The public portal (网上信访, 一县一码): per-address limits as ((window seconds,
+        # most), ...), the wrong-secret lock of one query code, the spam checks of the form.
+        "HUB_PUBLIC_URL": settings.public_url,
+        "HUB_PORTAL_SUBMIT_LIMITS": ((3600, 5), (86400, 10)),
+        "HUB_PORTAL_SECRET_LIMITS": ((900, 10),),
+        "HUB_PORTAL_CODE_LOCK_FAILURES": 10,
+        "HUB_PORTAL_CODE_LOCK_SECONDS": 3600,
+        "HUB_PORTAL_MIN_FILL_SECONDS": 5,  # faster than a person can fill the form
+        "HUB_PORTAL_FORM_MAX_AGE_SECONDS": 6 * 3600,
+        "HUB_PORTAL_MAX_FILES": 3,
+        "HUB_PORTAL_FILE_MAX_BYTES": 10 * 1024 * 1024,
+        "HUB_PORTAL_REQUEST_MAX_BYTES": 3 * 10 * 1024 * 1024,  # the form with its files
+        "HUB_PORTAL_ACCESS_SECONDS": 30 * 60,  # a tracked submission stays open this long
     }
 
 

@@ -181,12 +181,14 @@ def write_credentials(password: str) -> Path:
 
 
 def load_full_demo() -> dict:
-    """Everything the demo shows: prefecture and accounts, cases, 包案, handoffs,
-    meetings and a 评查 round (idempotent)."""
+    """Everything the demo shows: prefecture and accounts, cases, 包案, handoffs, meetings,
+    a 评查 round, and the public portal's submissions, published cases and 一县一码
+    (idempotent)."""
     from hub.baoan.demo import load_demo_baoan
     from hub.cases.demo import load_demo_cases
     from hub.handoffs.demo import load_demo_handoffs
     from hub.meetings.demo import load_demo_meetings
+    from hub.public.demo import load_demo_public
     from hub.review.demo import load_demo_review
 
     result = load_demo()
@@ -195,4 +197,5 @@ def load_full_demo() -> dict:
     result["handoffs"] = load_demo_handoffs()
     result["meetings"] = load_demo_meetings()
     result["review"] = load_demo_review()
+    result["public"] = load_demo_public()
     return result

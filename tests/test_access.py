@@ -60,6 +60,8 @@ def _url_for(rule, username, sample):
             values[arg] = user_named("liaison.xinfang").id
         elif arg == "year":
             values[arg] = 2026
+        elif arg == "case_id" and rule.rule.startswith("/public/"):
+            values[arg] = sample["published_case"].id  # the portal shows published cases
         elif arg == "case_id":
             values[arg] = sample["case"].id
         elif arg == "petitioner_id":
@@ -112,6 +114,12 @@ def _url_for(rule, username, sample):
             values[arg] = sample["review_case"].id
         elif arg == "check_item_id":
             values[arg] = sample["check_item"].id
+        elif arg == "county":
+            values[arg] = "mangshi"
+        elif arg == "department_id":
+            values[arg] = sample["department"].id
+        elif arg == "query_code":
+            values[arg] = sample["query_code"]
         elif arg == "event_id":
             values[arg] = db.session.scalar(select(func.max(AuditEvent.id)))
         else:
@@ -141,6 +149,28 @@ OBJECT_LEVEL_409 = {"api_handoffs.HandoffSign", "api_handoffs.HandoffConfirm"}
 
 
 MATRIX = [(role, name) for role, name in ROLE_USERS.items()] + [(None, None)]
+
+
+def _portal_sample() -> dict:
+    """The public portal's objects: a county department with its own 一县一码, a submission
+    (its query code) and a published case."""
+    from hub.cases import lifecycle
+    from hub.public import publication, services
+    from hub.public.models import PortalDepartment
+    from tests.cases.factories import in_hand
+
+    department = agency_coded("mangshi.zrzyj")
+    db.session.add(PortalDepartment(agency_id=department.id))
+    receipt = services.submit(services.Submission(
+        title="矩阵", content="矩阵测试的信访内容", category="other", county="mangshi",
+        name="矩阵", phone="13800000000", consent=True), "192.0.2.200")
+    replied = in_hand(assist=())
+    lifecycle.reply(user_named("secretariat"), replied, "经核查，已依法处理。", public=True)
+    draft = publication.draft(replied)
+    publication.publish(user_named("secretariat"), replied, draft.title, draft.content,
+                        draft.reply)
+    return {"department": department, "query_code": receipt.query_code,
+            "published_case": replied}
 
 
 @pytest.mark.parametrize(("role", "username"), MATRIX, ids=[r or "anonymous" for r, _ in MATRIX])
@@ -244,6 +274,7 @@ def test_route_role_matrix(app, role, username):
                      {i.id: (i.max_score, "") for i in review_round.items})
         sample |= {"review": review_round, "review_case": review_case,
                    "check_item": checklist.items()[0]}
+        sample |= _portal_sample()
         sample |= {"case": case, "assignment": assignment, "notice": notice,
                   "notification": notification,
                   "attachment": attachment, "handoff": handoff, "round": rnd, "item": item,

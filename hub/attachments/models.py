@@ -30,10 +30,11 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))  # detected from the content
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: the petitioner's own file, sent with a submission on the public portal.
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    uploaded_by: Mapped[User] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
 
     def audit_state(self) -> dict:
         return {"object_type": self.object_type, "object_id": self.object_id,

@@ -379,15 +379,30 @@ def store(actor, object_type: str, object_id: int, file_storage) -> Attachment:
     if not can(actor, Capability.ATTACHMENTS_ADD) or db.session.scalar(
             visible(actor, model).where(model.id == object_id)) is None:
         raise ServiceError(_("您无权为此事项上传附件"))
+    return keep(actor, object_type, object_id, file_storage)
+
+
+def keep(actor, object_type: str, object_id: int, file_storage, *,
+         kinds: frozenset[str] | None = None, limit: int | None = None,
+         actor_name: str | None = None) -> Attachment:
+    """Check and keep an uploaded file on an object, without asking who may add it: the
+    caller has decided (``store`` for users; the public portal for a petitioner's own
+    submission, ``actor`` None).  ``kinds`` narrows the allowed file kinds and ``limit``
+    the size.  Flushes, never commits; audited as ``attachment.added``."""
+    if object_type not in _owners:
+        raise LookupError(f"no attachment owner registered for {object_type!r}")
     if file_storage is None or not (file_storage.filename or "").strip():
         raise ServiceError(_("请选择要上传的文件"), "file")
     filename = clean_filename(file_storage.filename)
-    source, size, sha256 = _measure(file_storage.stream,
-                                    current_app.config["HUB_UPLOAD_MAX_BYTES"])
+    limit = min(limit or current_app.config["HUB_UPLOAD_MAX_BYTES"],
+                current_app.config["HUB_UPLOAD_MAX_BYTES"])
+    source, size, sha256 = _measure(file_storage.stream, limit)
     try:
         if size == 0:
             raise ServiceError(_("文件是空的，未保存"), "file")
         kind = detect(source)
+        if kinds is not None and (kind is None or kind.code not in kinds):
+            raise ServiceError(_("不支持的文件类型：只能上传 PDF 和图片（JPEG、PNG）"), "file")
         filename = _name_for(filename, kind)
         _write(source, sha256)
     finally:
@@ -395,13 +410,14 @@ def store(actor, object_type: str, object_id: int, file_storage) -> Attachment:
             source.close()
     attachment = Attachment(object_type=object_type, object_id=object_id, filename=filename,
                             content_type=kind.content_type, size=size, sha256=sha256,
-                            uploaded_by_id=actor.id)
+                            uploaded_by_id=getattr(actor, "id", None))
     db.session.add(attachment)
     db.session.flush()
     record(actor, "attachment.added", "attachments", attachment.id,
-           after=attachment.audit_state())
+           after=attachment.audit_state(), actor_name=actor_name)
     log.info("attachment %s (%s, %d bytes) added to %s %s by %s", attachment.id,
-             kind.code, size, object_type, object_id, actor.username)
+             kind.code, size, object_type, object_id,
+             getattr(actor, "username", None) or actor_name)
     return attachment
 
 

@@ -147,7 +147,8 @@ def record_many(actor, action: str, object_type: str, items) -> int:
     return len(rows)
 
 
-def record_change(actor, action: str, obj, before: dict | None) -> AuditEvent:
+def record_change(actor, action: str, obj, before: dict | None, *,
+                  actor_name: str | None = None) -> AuditEvent:
     """Audit a change to a model that has ``audit_state()``."""
     return record(
         actor,
@@ -156,6 +157,7 @@ def record_change(actor, action: str, obj, before: dict | None) -> AuditEvent:
         object_id=obj.id,
         before=before,
         after=obj.audit_state(),
+        actor_name=actor_name,
     )
 
 

@@ -90,7 +90,8 @@ class ExtendForm(VersionedForm):
 
 class TextForm(VersionedForm):
     text = TextAreaField(_l("意见"), validators=[Length(max=20000)])
-    public = BooleanField(_l("答复可公开"))
+    public = BooleanField(_l("答复可公开"), description=_l(
+        "勾选后将预览去除个人信息的公开内容，确认后在网上信访平台公开"))
 
 
 class RateForm(VersionedForm):

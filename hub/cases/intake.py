@@ -160,9 +160,19 @@ def find_repeats(user, *, id_number: str | None, phone: str | None,
     return list(db.session.scalars(stmt))
 
 
-def register(actor, data: Intake, agency: Agency | None = None) -> Case:
-    """登记: create the case and start the 15-day clock to forward it (第二十二条)."""
-    if not permissions.may_register(actor):
+def register(actor, data: Intake, agency: Agency | None = None, *,
+             actor_name: str | None = None) -> Case:
+    """登记: create the case and start the 15-day clock to forward it (第二十二条).
+
+    ``actor`` None is the system registering on a petitioner's behalf (the public portal:
+    网上信访, 一县一码): then ``agency`` — the 信访局 the petition goes to — is required,
+    and ``actor_name`` names the source in the audit log."""
+    if actor is None:
+        if agency is None or agency.kind != AgencyKind.PETITION_BUREAU.value:
+            raise ServiceError(_("网上信访只能登记到信访局"))
+        if data.link_to:
+            raise ServiceError(_("要关联的信访事项不存在或无权查看"), "link_to")
+    elif not permissions.may_register(actor):
         raise ServiceError(_("只有信访局的联络员或联席办可以登记信访事项"))
     _validate(data)
     agency = agency or actor.agency
@@ -187,7 +197,7 @@ def register(actor, data: Intake, agency: Agency | None = None) -> Case:
         township_id=data.township_id,
         village=(data.village or "").strip() or None,
         registered_at=registered_at(data.registered_on),
-        registered_by_id=actor.id,
+        registered_by_id=getattr(actor, "id", None),
         registering_agency_id=agency.id,
         public=data.public,
         restricted=data.restricted,
@@ -210,7 +220,7 @@ def register(actor, data: Intake, agency: Agency | None = None) -> Case:
         db.session.add(CaseLink(case_id=case.id, earlier_case_id=other.id))
     steps.start_step(case, "case.forward", data.registered_on)
     steps.sync_index(case)
-    record_change(actor, "cases.registered", case, None)
+    record_change(actor, "cases.registered", case, None, actor_name=actor_name)
     if case.threat:
         from hub.cases.alerts import alert_threat
 

@@ -42,6 +42,8 @@ EVENT_LABELS = {
     "cases.to_discuss": _l("标记待会商"),
     "cases.discussed": _l("取消待会商"),
     "cases.personal_data_revealed": _l("查看信访人个人信息"),
+    "cases.published": _l("确认公开（已隐去个人信息）"),
+    "cases.unpublished": _l("撤回公开"),
 }
 
 COLOUR_LABELS = {

@@ -38,9 +38,9 @@ def _require_status(case: Case, allowed: set[Status], action: str) -> None:
                              status=STATUS_LABELS[Status(case.status)], action=action))
 
 
-def _done(actor, case: Case, action: str, before: dict) -> None:
+def _done(actor, case: Case, action: str, before: dict, actor_name: str | None = None) -> None:
     steps.sync_index(case)
-    record_change(actor, f"cases.{action}", case, before)
+    record_change(actor, f"cases.{action}", case, before, actor_name=actor_name)
 
 
 def _text(value: str | None, field: str, message: str) -> str:
@@ -177,6 +177,25 @@ def rate(actor, case: Case, rating: str, version: int | None = None) -> None:
     before = case.audit_state()
     case.rating = rating
     _done(actor, case, "rated", before)
+
+
+RATEABLE = {Status.REPLIED, Status.REVIEWED, Status.RECHECKED}
+
+
+def rate_by_petitioner(case: Case, rating: str, actor_name: str) -> None:
+    """评价 by the petitioner themself, on the public portal (可评价): the portal has checked
+    the query code and secret.  One rating; an officer's entry counts as given."""
+    if case.replied_at is None:
+        raise ServiceError(_("该事项尚未答复，答复后才能评价"))
+    if case.rating is not None:
+        raise ServiceError(_("该事项已经评价，不能重复评价"))
+    if Status(case.status) not in RATEABLE:
+        raise ServiceError(_("该事项已办结或正在复查、复核，当前不能评价"))
+    if rating not in RATINGS:
+        raise ServiceError(_("请选择满意、基本满意或不满意"), "rating")
+    before = case.audit_state()
+    case.rating = rating
+    _done(None, case, "rated", before, actor_name=actor_name)
 
 
 def close(actor, case: Case, version: int | None = None) -> None:

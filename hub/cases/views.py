@@ -226,6 +226,9 @@ def act(case_id: int, action: str):
         else:
             db.session.commit()
             flash(_("已完成：%(step)s", step=str(STEP_LABELS.get(action, action))), "success")
+            if action == "reply" and case.public:
+                # 答复可公开: on to the redacted preview the officer confirms (hub.public).
+                return redirect(url_for("portal_staff.publish", case_id=case.id))
             return redirect(url_for("cases.show", case_id=case.id))
     case = get_visible_or_404(current_user, Case, case_id)
     return _page(case, action_forms={action: form}, status=422)

@@ -101,6 +101,7 @@ def _render_error(code: int, message: str | None = None):
         403: _("没有权限"),
         404: _("页面不存在"),
         405: _("不支持的请求方式"),
+        413: _("提交的内容过大"),
         429: _("请求过于频繁"),
         500: _("系统内部错误"),
     }
@@ -109,6 +110,7 @@ def _render_error(code: int, message: str | None = None):
         403: _("您的角色无权使用此功能。如确有需要，请联系系统管理员。"),
         404: _("您访问的页面不存在，或您无权查看。"),
         405: _("该地址不支持此请求方式。"),
+        413: _("上传的文件总大小超过上限，请减少或压缩附件后重试。"),
         429: _("操作过于频繁，请稍后再试。"),
         500: _("系统出现错误，已记录。请稍后再试；如持续出现，请联系系统管理员。"),
     }
@@ -116,7 +118,13 @@ def _render_error(code: int, message: str | None = None):
     text = message or texts.get(code, "")
     if wants_json():
         return jsonify(error=title, detail=text, status=code), code
+    if is_portal():  # the public portal's own layout: nothing of the inside shows
+        return render_template("public/error.html", code=code, title=title, text=text), code
     return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
+def is_portal() -> bool:
+    return request.path == "/public" or request.path.startswith("/public/")
 
 
 def _handle_http(exc: HTTPException):
@@ -221,7 +229,8 @@ def _writer_transaction():
 
 # Routes that take files larger than an attachment (a case import), and the config key of
 # their limit.
-LARGE_UPLOADS = {"/imports": "HUB_IMPORT_MAX_BYTES"}
+LARGE_UPLOADS = {"/imports": "HUB_IMPORT_MAX_BYTES",
+                 "/public/submit": "HUB_PORTAL_REQUEST_MAX_BYTES"}
 
 
 def _request_limit():

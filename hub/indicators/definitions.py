@@ -49,6 +49,7 @@ HANDLING_COUNTS = [
     Count("resolved", _l("已化解销号"), _l("答复后经联席办销号的件数")),
     Count("rated", _l("已评价"), _l("信访人已评价答复的件数")),
     Count("satisfied", _l("满意和基本满意"), _l("评价为满意或基本满意的件数")),
+    Count("published", _l("已公开"), _l("答复后经主办单位确认、隐去个人信息在网上公开的件数")),
 ]
 RATES = [
     Rate("acceptance_rate", _l("受理率"), "accepted", "decided",
@@ -59,6 +60,8 @@ RATES = [
     Rate("resolution_rate", _l("化解率"), "resolved", "accepted", _l("已化解销号 ÷ 已受理")),
     Rate("satisfaction_rate", _l("满意率"), "satisfied", "rated",
          _l("（满意 + 基本满意）÷ 已评价")),
+    Rate("disclosure_rate", _l("公开率"), "published", "replied",
+         _l("已公开 ÷ 已答复（本州做法：80% 以上）")),
 ]
 # Open cases of the period by their colour today (红黄绿, the boards' rule).
 COLOUR_COUNTS = [

@@ -28,6 +28,7 @@ from hub.handoffs.models import State as HandoffState
 from hub.indicators.definitions import COLOUR_COUNTS, RATES, TASK_RATE, Rate
 from hub.indicators.models import TALLY_CODES
 from hub.meetings.models import Meeting, MeetingTask
+from hub.public.models import CasePublication
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,9 @@ def case_conditions() -> dict:
         "resolved": and_(Case.status == Status.CLOSED.value, not_(refused)),
         "rated": Case.rating.is_not(None),
         "satisfied": Case.rating.in_(["satisfied", "basically"]),
+        # 公开: shown on the portal now (hub.public), among the replied cases.
+        "published": and_(Case.replied_at.is_not(None), Case.restricted.is_(False), exists().where(
+            CasePublication.case_id == Case.id, CasePublication.published.is_(True))),
         # Open cases whose colour does not come from their dates (the tallies keep these;
         # the colour rule: hub.boards.queries.colour_expr).
         "open_threat": and_(open_case, Case.threat.is_(True)),

@@ -9,7 +9,8 @@ cases whose colour comes from their dates, how many share each (due_on, warn_on)
 colours are decided on the day they are asked.
 
 How it stays right: every case has its *facts* stored (what it adds to the tallies).  A
-change to a case, its participants, its boards or its handling clock marks the case
+change to a case, its participants, its boards, its handling clock or its publication
+(hub.public) marks the case
 (ORM flush events); before the transaction commits — or before a count is read in it —
 each marked case's facts are computed again from the database, and the tallies receive
 the difference between the old and the new facts, in the same transaction.  Code that
@@ -37,6 +38,7 @@ from hub.deadlines.models import Deadline
 from hub.deadlines.services import local_today, local_zone
 from hub.extensions import bulk_upsert, db, in_values
 from hub.indicators.models import TALLY_CODES, case_open_dates, case_tallies, case_tally_facts
+from hub.public.models import CasePublication
 
 TOUCHED = "hub_tally_cases"  # session.info key: ids of the cases changed in the transaction
 NO_DATE = date(9999, 12, 31)  # an open case without a due date: never due (green)
@@ -249,6 +251,8 @@ def _case_of(obj) -> int | None:
         return state.dict.get("case_id")
     if isinstance(obj, Deadline) and state.dict.get("owner_type") == "cases":
         return state.dict.get("owner_id")
+    if isinstance(obj, CasePublication):
+        return state.identity[0] if state.identity else state.dict.get("case_id")
     return None
 
 

@@ -53,6 +53,11 @@ def march(ctx):
     _reply(cases["D"], rating="satisfied", close=True)
     _reply(cases["E"], late=True, rating="unsatisfied")
     _reply(cases["F"], rating="basically")
+    from hub.public import publication
+
+    draft = publication.draft(cases["F"])  # 公开: one of the three replies
+    publication.publish(user_named("secretariat"), cases["F"], draft.title, draft.content,
+                        draft.reply)
     db.session.flush()
     return cases
 
@@ -61,11 +66,11 @@ def test_case_counts_and_rates_have_the_known_answers(march):
     counts = queries.case_counts(user_named("secretariat"), MARCH)["all"]
     expected = {"total": 6, "decided": 5, "accepted": 4, "replied": 3, "replied_on_time": 2,
                 "resolved": 1, "rated": 3, "satisfied": 2, "collective": 1, "skip_level": 1,
-                "channel_letter": 1, "channel_visit": 5, "threat": 0}
+                "channel_letter": 1, "channel_visit": 5, "threat": 0, "published": 1}
     assert {k: counts[k] for k in expected} == expected
     assert queries.rates(counts) == {
         "acceptance_rate": 4 / 5, "on_time_rate": 2 / 3, "completion_rate": 3 / 4,
-        "resolution_rate": 1 / 4, "satisfaction_rate": 2 / 3}
+        "resolution_rate": 1 / 4, "satisfaction_rate": 2 / 3, "disclosure_rate": 1 / 3}
 
 
 def test_open_cases_by_colour_today(march):
