@@ -36,6 +36,8 @@ def demo_command(bulk):
     db.session.commit()
     click.echo(f"demo data: {result['agencies']} agencies and {result['users']} accounts created")
     click.echo(f"demo cases: {result['cases']} created; 包案: {result['baoan']} created")
+    click.echo(f"grassroots: {result['disputes']} disputes, {result['screening']} screening "
+               f"reports, {result['sources']} collection points and work teams created")
     if rate_line:
         click.echo(rate_line)
     if result["users"]:

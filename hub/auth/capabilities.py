@@ -35,6 +35,10 @@ class Capability(StrEnum):
     INDICATORS_VIEW = "indicators:view"  # 指标看板: counts within the user's visibility
     REPORTS_VIEW = "reports:view"  # the monthly 通报 and 台账 (prefecture-wide)
     REPORTS_MANAGE = "reports:manage"  # generate them on demand
+    # 基层治理: 三·三制 disputes, the monthly screening (三张清单) and the collection points,
+    # within the user's territory (hub.agencies.territory)
+    GRASSROOTS_VIEW = "grassroots:view"
+    GRASSROOTS_WORK = "grassroots:work"  # record and change them (the services check where)
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -55,21 +59,23 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
          Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
          Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD,
          Capability.MEETINGS_VIEW, Capability.MEETINGS_MANAGE, Capability.INDICATORS_VIEW,
-         Capability.REPORTS_VIEW, Capability.REPORTS_MANAGE}
+         Capability.REPORTS_VIEW, Capability.REPORTS_MANAGE,
+         Capability.GRASSROOTS_VIEW, Capability.GRASSROOTS_WORK}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
          Capability.CASES_WORK, Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
          Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD, Capability.MEETINGS_VIEW,
-         Capability.INDICATORS_VIEW}
+         Capability.INDICATORS_VIEW, Capability.GRASSROOTS_VIEW, Capability.GRASSROOTS_WORK}
     ),
     Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.BAOAN_OWN,
                             Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
-                            Capability.INDICATORS_VIEW}),
+                            Capability.INDICATORS_VIEW, Capability.GRASSROOTS_VIEW}),
     Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW,
                              Capability.BAOAN_VIEW, Capability.HANDOFFS_VIEW,
                              Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
-                             Capability.INDICATORS_VIEW, Capability.REPORTS_VIEW}),
+                             Capability.INDICATORS_VIEW, Capability.REPORTS_VIEW,
+                             Capability.GRASSROOTS_VIEW}),
 }
 
 
