@@ -75,6 +75,8 @@ def _import_models() -> None:
     import hub.indicators.tallies  # noqa: F401 - keeps the indicator tallies in step
     import hub.inspection.models  # noqa: F401
     import hub.inspection.permissions  # noqa: F401 - round visibility, the round field's choices
+    import hub.mediation.models  # noqa: F401
+    import hub.mediation.permissions  # noqa: F401 - registers the dispute visibility rule
     import hub.meetings.models  # noqa: F401
     import hub.meetings.permissions  # noqa: F401 - registers the meeting visibility rule
     import hub.notifications.models  # noqa: F401
@@ -82,7 +84,11 @@ def _import_models() -> None:
     import hub.public.models  # noqa: F401
     import hub.review.models  # noqa: F401
     import hub.review.permissions  # noqa: F401 - 评查 visibility, the round field's choices
+    import hub.screening.models  # noqa: F401
+    import hub.screening.permissions  # noqa: F401 - screening and key person visibility
     import hub.similar.models  # noqa: F401
+    import hub.sources.models  # noqa: F401
+    import hub.sources.permissions  # noqa: F401 - collection point visibility
     import hub.transfers.models  # noqa: F401
 
 
@@ -100,16 +106,20 @@ def _register_blueprints(app: Flask) -> None:
     from hub.handoffs.views import bp as handoffs_bp
     from hub.indicators.views import bp as indicators_bp
     from hub.inspection.views import bp as inspection_bp
+    from hub.mediation.views import bp as mediation_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
     from hub.public.staff_views import bp as portal_staff_bp
     from hub.public.views import bp as public_bp
     from hub.review.views import bp as review_bp
+    from hub.screening.views import bp as screening_bp
+    from hub.sources.views import bp as sources_bp
     from hub.transfers.views import bp as transfers_bp
     from hub.users.views import bp as users_bp
 
     for bp in (core_bp, auth_bp, agencies_bp, users_bp, audit_bp, calendar_bp, cases_bp,
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
                inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp, indicators_bp,
-               review_bp, public_bp, portal_staff_bp):
+               review_bp, public_bp, portal_staff_bp, mediation_bp, screening_bp,
+               sources_bp):
         app.register_blueprint(bp)

@@ -39,6 +39,8 @@ def demo_command(bulk):
     portal = result["public"]
     click.echo(f"public portal: {portal['submissions']} submissions, {portal['published']} "
                f"cases published, {portal['departments']} department codes")
+    click.echo(f"grassroots: {result['disputes']} disputes, {result['screening']} screening "
+               f"reports, {result['sources']} collection points and work teams created")
     if rate_line:
         click.echo(rate_line)
     if result["users"]:

@@ -45,7 +45,15 @@ TOWNSHIPS = [
     ("lianghe", "mangdong", "梁河县芒东乡"),
     ("yingjiang", "taiping", "盈江县太平镇"),
 ]
-VILLAGES = [("mangshi.xishan", "yingjiang", "西山乡营盘村")]
+VILLAGES = [
+    ("mangshi.xishan", "yingjiang", "西山乡营盘村"),
+    ("mangshi.xishan", "maojiang", "西山乡毛讲村"),
+    ("mangshi.mengga", "mengga", "勐戛镇勐戛村"),
+    ("ruili.huyu", "leinong", "户育乡雷弄村"),
+    ("longchuan.husa", "mingshe", "户撒乡明社村"),
+    ("lianghe.mangdong", "mangdong", "芒东乡芒东村"),
+    ("yingjiang.taiping", "taiping", "太平镇太平村"),
+]
 HANDLING_UNITS = [
     ("dh.zrzyj", "德宏州自然资源局"),
     ("dh.rsj", "德宏州人力资源和社会保障局"),
@@ -67,6 +75,15 @@ ACCOUNTS = [
     ("leader.mangshi", "芒市领导 周海", "mangshi.xfj", ["leader"], "xianchu"),
     ("reviewer", "联席办评查员 马琳", "dh.xfj", ["secretariat"], None),
     ("auditor", "审计员 陈静", "dh.xfj", ["auditor"], None),
+    # 基层: each county's 信访局 (monthly screening), a township's 综治中心 and a village's
+    # mediation committee (三·三制).
+    ("liaison.mangshi", "芒市信访局联络员 段红", "mangshi.xfj", ["liaison"], None),
+    ("liaison.ruili", "瑞丽市信访局联络员 岳明", "ruili.xfj", ["liaison"], None),
+    ("liaison.lianghe", "梁河县信访局联络员 曹丽", "lianghe.xfj", ["liaison"], None),
+    ("liaison.yingjiang", "盈江县信访局联络员 排早", "yingjiang.xfj", ["liaison"], None),
+    ("liaison.longchuan", "陇川县信访局联络员 金云", "longchuan.xfj", ["liaison"], None),
+    ("township.xishan", "西山乡综治中心 杨勇", "mangshi.xishan", ["liaison"], None),
+    ("village.yingpan", "营盘村调委会 李春", "mangshi.xishan.yingjiang", ["liaison"], None),
 ]
 
 CREDENTIALS_FILE = "demo-credentials.txt"
@@ -182,14 +199,18 @@ def write_credentials(password: str) -> Path:
 
 def load_full_demo() -> dict:
     """Everything the demo shows: prefecture and accounts, cases, 包案, handoffs, meetings,
-    a 评查 round, and the public portal's submissions, published cases and 一县一码
+    a 评查 round, the public portal's submissions, published cases and 一县一码, 三·三制
+    disputes, the monthly screening and the collection points
     (idempotent)."""
     from hub.baoan.demo import load_demo_baoan
     from hub.cases.demo import load_demo_cases
     from hub.handoffs.demo import load_demo_handoffs
+    from hub.mediation.demo import load_demo_mediation
     from hub.meetings.demo import load_demo_meetings
     from hub.public.demo import load_demo_public
     from hub.review.demo import load_demo_review
+    from hub.screening.demo import load_demo_screening
+    from hub.sources.demo import load_demo_sources
 
     result = load_demo()
     result["cases"] = load_demo_cases()
@@ -198,4 +219,7 @@ def load_full_demo() -> dict:
     result["meetings"] = load_demo_meetings()
     result["review"] = load_demo_review()
     result["public"] = load_demo_public()
+    result["disputes"] = load_demo_mediation()
+    result["screening"] = load_demo_screening()
+    result["sources"] = load_demo_sources()
     return result

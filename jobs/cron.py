@@ -75,6 +75,15 @@ def tallies_check_due(now_local: datetime) -> str | None:
     return None if last.ran_at >= start else start.date().isoformat()
 
 
+def screening_month_due(now_local: datetime) -> str | None:
+    """The month's screening (三张清单) is opened for every county as soon as the month
+    begins, so that a county that never starts it is still chased."""
+    from hub.screening.services import missing_counties, month_start
+
+    month = month_start(now_local.date())
+    return month.strftime("%Y-%m") if missing_counties(month) else None
+
+
 def every(minutes: int) -> Callable[[datetime], str]:
     """Due once per ``minutes``-long slot; the job itself asks the database what to do."""
 
@@ -92,6 +101,7 @@ def periodic_jobs() -> list[Periodic]:
     from jobs.chase import sweep
     from jobs.notifications import reconcile
     from jobs.reports import monthly, tallies_check
+    from jobs.screening import open_month
 
     return [
         Periodic("audit-verify", verify_audit_chain, audit_verify_due),
@@ -99,6 +109,7 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("chase-sweep", sweep, every(current_app.config["HUB_CHASE_EVERY_MINUTES"])),
         Periodic("monthly-reports", monthly, monthly_reports_due),
         Periodic("tallies-check", tallies_check, tallies_check_due),
+        Periodic("screening-month", open_month, screening_month_due),
     ]
 
 

@@ -101,7 +101,8 @@ def _url_for(rule, username, sample):
         elif arg == "fmt":
             values[arg] = "xlsx"
         elif arg == "report_id":
-            values[arg] = sample["report"].id
+            key = "screening_report" if rule.rule.startswith("/screening") else "report"
+            values[arg] = sample[key].id
         elif arg == "action":
             values[arg] = "discuss"
         elif arg == "code":
@@ -120,6 +121,8 @@ def _url_for(rule, username, sample):
             values[arg] = sample["department"].id
         elif arg == "query_code":
             values[arg] = sample["query_code"]
+        elif arg in ("dispute_id", "entry_id", "person_id", "source_id", "request_id"):
+            values[arg] = sample[arg.removesuffix("_id")].id
         elif arg == "event_id":
             values[arg] = db.session.scalar(select(func.max(AuditEvent.id)))
         else:
@@ -140,12 +143,43 @@ def _expected_allowed(rule_obj, role, username):
 # A 督查 notice about a late handoff is answered only by the agency it is addressed to.
 # 巡察 rounds are seen by the 巡察办 that runs them, the secretariat and auditors.
 OBJECT_LEVEL_404 = {"cases.reveal", "handoffs.answer_notice", "inspection.show",
-                    "inspection.add_item", "inspection.item_done"}
+                    "inspection.add_item", "inspection.item_done",
+                    # Key persons are seen by the county and the secretariat only; the sample
+                    # notice is about a 包案 duty, not a late screening.
+                    "screening.reveal_key_person", "screening.answer_notice",
+                    "screening.close_notice"}
 
 
 # A step the sample object's state refuses (the API says so with a 409 problem): the route
 # was allowed; the service refused the step itself.
 OBJECT_LEVEL_409 = {"api_handoffs.HandoffSign", "api_handoffs.HandoffConfirm"}
+
+
+def _grassroots_sample() -> dict:
+    """A dispute, a screening report with an item and a key person, a collection point with
+    a request — all in 芒市, which the county's 信访局 (and leader.mangshi) sees."""
+    from datetime import timedelta
+
+    from hub.deadlines.services import local_today
+    from hub.mediation import services as mediation
+    from hub.screening import services as screening
+    from hub.sources import services as sources
+
+    today = local_today()
+    dispute = mediation.register(user_named("village.yingpan"), mediation.DisputeData(
+        "宅基地边界纠纷", "两户因宅基地边界发生争执", "land", "张某、李某",
+        agency_coded("mangshi.xishan.yingjiang").id, "营盘村三组", today))
+    county = user_named("liaison.mangshi")
+    report = screening.open_report(county, county.agency, today)
+    entry = screening.add_item(county, report, "土地流转纠纷", "medium", "西山乡", "杨勇",
+                               "调解化解", today + timedelta(days=20))
+    person = screening.add_key_person(county, report, "王某", "533103198001011234", "多次越级访")
+    source = sources.create_source(county, "营盘村民情民意收集点", "point", county.agency_id,
+                                   agency_coded("mangshi.xishan").id, "营盘村党群服务中心",
+                                   "李春 13800000000")
+    request = sources.record_request(county, source, today, "赵某", "反映灌溉水渠损坏")
+    return {"dispute": dispute, "screening_report": report, "entry": entry, "person": person,
+            "source": source, "request": request}
 
 
 MATRIX = [(role, name) for role, name in ROLE_USERS.items()] + [(None, None)]
@@ -275,6 +309,7 @@ def test_route_role_matrix(app, role, username):
         sample |= {"review": review_round, "review_case": review_case,
                    "check_item": checklist.items()[0]}
         sample |= _portal_sample()
+        sample |= _grassroots_sample()
         sample |= {"case": case, "assignment": assignment, "notice": notice,
                   "notification": notification,
                   "attachment": attachment, "handoff": handoff, "round": rnd, "item": item,

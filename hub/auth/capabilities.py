@@ -39,6 +39,10 @@ class Capability(StrEnum):
     REVIEW_MANAGE = "review:manage"  # open and close rounds, pick cases, assign, send 整改
     REVIEW_SCORE = "review:score"  # score the cases one is assigned (the service checks who)
     REVIEW_CHECKLIST = "review:checklist"  # edit the 评查 checklist
+    # 基层治理: 三·三制 disputes, the monthly screening (三张清单) and the collection points,
+    # within the user's territory (hub.agencies.territory)
+    GRASSROOTS_VIEW = "grassroots:view"
+    GRASSROOTS_WORK = "grassroots:work"  # record and change them (the services check where)
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -61,22 +65,23 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
          Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD,
          Capability.MEETINGS_VIEW, Capability.MEETINGS_MANAGE, Capability.INDICATORS_VIEW,
          Capability.REPORTS_VIEW, Capability.REPORTS_MANAGE, Capability.REVIEW_VIEW,
-         Capability.REVIEW_MANAGE, Capability.REVIEW_SCORE}
+         Capability.REVIEW_MANAGE, Capability.REVIEW_SCORE,
+         Capability.GRASSROOTS_VIEW, Capability.GRASSROOTS_WORK}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
          Capability.CASES_WORK, Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
          Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD, Capability.MEETINGS_VIEW,
-         Capability.INDICATORS_VIEW}
+         Capability.INDICATORS_VIEW, Capability.GRASSROOTS_VIEW, Capability.GRASSROOTS_WORK}
     ),
     Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.BAOAN_OWN,
                             Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
-                            Capability.INDICATORS_VIEW}),
+                            Capability.INDICATORS_VIEW, Capability.GRASSROOTS_VIEW}),
     Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW,
                              Capability.BAOAN_VIEW, Capability.HANDOFFS_VIEW,
                              Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
                              Capability.INDICATORS_VIEW, Capability.REPORTS_VIEW,
-                             Capability.REVIEW_VIEW}),
+                             Capability.REVIEW_VIEW, Capability.GRASSROOTS_VIEW}),
 }
 
 

@@ -60,6 +60,8 @@ class IntakeForm(FlaskForm):
     public = BooleanField(_l("答复可公开"))
     restricted = BooleanField(_l("限制查看（纪检线索、保护举报人）"))
     link_to = SelectMultipleField(_l("关联为重复信访"), coerce=int, choices=[], validate_choice=False)
+    # Where the petition was collected (民情民意收集点 / 群众工作队), if it came from one.
+    source_id = SelectField(_l("来源（收集点或群众工作队）"), choices=[], validate_choice=False)
 
 
 class VersionedForm(FlaskForm):

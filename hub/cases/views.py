@@ -37,6 +37,7 @@ from hub.extensions import db
 from hub.handoffs import services as handoff_services
 from hub.handoffs.models import STATE_LABELS as HANDOFF_STATES
 from hub.meetings import services as meeting_services
+from hub.sources import services as sources
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -50,6 +51,11 @@ def _township_choices():
                                              Agency.active.is_(True)).order_by(Agency.code)
     ).all()
     return [("", _("（不选）"))] + [(str(i), n) for i, n in rows]
+
+
+def _source_choices():
+    """The collection points and work teams the registrar may name as the source."""
+    return [("", _("（无）"))] + [(str(s.id), s.label) for s in sources.choices(current_user)]
 
 
 def _intake_from(form) -> intake.Intake:
@@ -75,11 +81,16 @@ def _intake_from(form) -> intake.Intake:
 def create():
     form = forms.IntakeForm()
     form.township_id.choices = _township_choices()
+    form.source_id.choices = _source_choices()
     if not form.is_submitted():
         form.registered_on.data = local_today()
     if form.validate_on_submit():
         try:
             case = intake.register(current_user, _intake_from(form))
+            if form.source_id.data:
+                source_id = form.source_id.data
+                sources.attach_to_case(current_user, case,
+                                       int(source_id) if source_id.isdigit() else 0)
         except ServiceError as exc:
             db.session.rollback()
             if exc.field in PETITIONER_FIELDS:
@@ -141,6 +152,7 @@ def _page(case: Case, revealed: dict | None = None, action_forms: dict | None = 
         handoffs=handoff_services.for_case(current_user, case), handoff_states=HANDOFF_STATES,
         handoff_kind_label=handoff_services.kind_label,
         meeting_tasks=meeting_services.tasks_for_case(current_user, case),
+        origin=sources.case_origin(current_user, case),
     ), status
 
 

@@ -1,5 +1,5 @@
-"""The sweep: for each open item of each policy (包案 duties, cases' statutory steps), take
-the ladder step that is due, exactly once.
+"""The sweep: for each open item of each policy (包案 duties, cases' statutory steps,
+handoffs, meetings, the monthly screening), take the ladder step that is due, exactly once.
 
 Runs inside the caller's transaction (flushes; the caller commits).  The database narrows
 the items to those whose next ladder step has come (one indexed query, the same one the
@@ -39,6 +39,7 @@ from hub.extensions import begin_write, db, insert_or_skip
 from hub.meetings.models import Meeting, MeetingTask
 from hub.meetings.models import State as MeetingState
 from hub.notifications.services import Message, notify_many
+from hub.screening import chase as screening
 
 log = logging.getLogger(__name__)
 
@@ -462,4 +463,7 @@ POLICIES = [
     Policy(REMINDER_ITEM, reminder_ladder, _reminder_items, Meeting.id, Meeting.starts_at,
            _reminder_effects, occurrence=Meeting.time_version, timed=True),
     Policy(TASK_ITEM, ladder, _task_items, MeetingTask.id, MeetingTask.due_on, _task_effects),
+    # 月度排查: a county's draft screening past the 5th working day (hub.screening.chase).
+    Policy(screening.ITEM, ladder, screening.items, Deadline.id, Deadline.due_on,
+           screening.effects),
 ]
