@@ -14,6 +14,7 @@ statement, run through the database driver directly).  PostgreSQL is started fro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -43,6 +44,51 @@ def demo_app(env: dict):
         db.session.commit()
         db.session.remove()
     return app
+
+
+@contextlib.contextmanager
+def bench_app(backend: str, name: str, secret: str):
+    """``demo_app`` on a fresh throwaway database of ``backend`` (SQLite file, or a
+    PostgreSQL server started from the machine's binaries), without Redis; yields None when
+    PostgreSQL is not installed.  The database and its folder are removed afterwards,
+    whatever happens."""
+    import shutil
+
+    from hub.extensions import db
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"hub-{name}-{backend}-"))
+    os.chmod(workdir, 0o755)  # noqa: S103 - the postgres user must reach its data folder
+    server = app = None
+    try:
+        if backend == "sqlite":
+            url = f"sqlite:///{workdir / (name + '.db')}"
+        elif backend == "postgresql":
+            from tests.servers import PostgresServer, ServerMissing
+
+            try:
+                server = PostgresServer(workdir).start()
+            except ServerMissing as exc:
+                print(f"postgresql: skipped ({exc})", flush=True)
+                yield None
+                return
+            server.admin_sql(f"CREATE DATABASE {name}_bench")
+            url = server.url(f"{name}_bench")
+        else:
+            raise SystemExit(f"unknown backend {backend!r} (sqlite, postgresql)")
+        env = {"HUB_INSTANCE_PATH": str(workdir / "instance"), "HUB_DATABASE_URL": url,
+               "HUB_SECRET_KEY": secret, "HUB_DEMO_PASSWORD": PASSWORD,
+               "HUB_REDIS_URL": "redis://127.0.0.1:1/0"}  # no Redis (a benchmark needs none)
+        app = demo_app(env)
+        yield app
+    finally:
+        if app is not None:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        if server is not None:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
 
 def pct(values, p):
     values = sorted(values)

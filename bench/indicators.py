@@ -29,10 +29,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -201,44 +198,15 @@ def measure(app, backend: str, username: str, repeats: int, raw_repeats: int) ->
 
 
 def run(backend: str, args) -> None:
+    from bench.board import bench_app
 
-    from bench.board import PASSWORD, demo_app
-    from hub.extensions import db
-
-    workdir = Path(tempfile.mkdtemp(prefix=f"hub-indicators-{backend}-"))
-    os.chmod(workdir, 0o755)  # noqa: S103 - the postgres user must reach its data folder
-    server = app = None
-    try:
-        if backend == "sqlite":
-            url = f"sqlite:///{workdir / 'indicators.db'}"
-        elif backend == "postgresql":
-            from tests.servers import PostgresServer, ServerMissing
-
-            try:
-                server = PostgresServer(workdir).start()
-            except ServerMissing as exc:
-                print(f"postgresql: skipped ({exc})", flush=True)
-                return
-            server.admin_sql("CREATE DATABASE indicators")
-            url = server.url("indicators")
-        else:
-            raise SystemExit(f"unknown backend {backend!r} (sqlite, postgresql)")
-        env = {"HUB_INSTANCE_PATH": str(workdir / "instance"), "HUB_DATABASE_URL": url,
-               "HUB_SECRET_KEY": SECRET, "HUB_DEMO_PASSWORD": PASSWORD,
-               "HUB_REDIS_URL": "redis://127.0.0.1:1/0"}  # no Redis: the page needs none
-        app = demo_app(env)
+    with bench_app(backend, "indicators", SECRET) as app:
+        if app is None:
+            return
         build(app, backend, args.cases)
         # Measured outside any app context: each request gets its own, as in production.
         for username in USERS:
             measure(app, backend, username, args.requests, args.raw_requests)
-    finally:
-        if app is not None:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-        if server is not None:
-            server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:

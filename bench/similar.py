@@ -29,11 +29,8 @@ when it is available, and stopped at the end whatever happens.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -241,31 +238,11 @@ def pct(values, p):
 
 
 def run(backend: str, args) -> None:
-    from bench.board import PASSWORD, demo_app
-    from hub.extensions import db
+    from bench.board import bench_app
 
-    workdir = Path(tempfile.mkdtemp(prefix=f"hub-similar-{backend}-"))
-    os.chmod(workdir, 0o755)  # noqa: S103 - the postgres user must reach its data folder
-    server = app = None
-    try:
-        if backend == "sqlite":
-            url = f"sqlite:///{workdir / 'similar.db'}"
-        elif backend == "postgresql":
-            from tests.servers import PostgresServer, ServerMissing
-
-            try:
-                server = PostgresServer(workdir).start()
-            except ServerMissing as exc:
-                print(f"postgresql: skipped ({exc})", flush=True)
-                return
-            server.admin_sql("CREATE DATABASE similar")
-            url = server.url("similar")
-        else:
-            raise SystemExit(f"unknown backend {backend!r} (sqlite, postgresql)")
-        env = {"HUB_INSTANCE_PATH": str(workdir / "instance"), "HUB_DATABASE_URL": url,
-               "HUB_SECRET_KEY": SECRET, "HUB_DEMO_PASSWORD": PASSWORD,
-               "HUB_REDIS_URL": "redis://127.0.0.1:1/0"}  # no Redis: nothing here needs it
-        app = demo_app(env)
+    with bench_app(backend, "similar", SECRET) as app:
+        if app is None:
+            return
         groups = build(app, backend, args)
         for username in USERS:
             ids = sample_visible(app, username, args.lookups, seed=len(username))
@@ -283,14 +260,6 @@ def run(backend: str, args) -> None:
                   flush=True)
         if args.cluster:
             time_cluster(app, backend, args.cluster)
-    finally:
-        if app is not None:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-        if server is not None:
-            server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
