@@ -214,13 +214,19 @@ def close_item(actor, item: ScreeningItem, evidence: str) -> None:
         raise ServiceError(_("清单尚未报送：报送后才能销号"))
     if item.status == ItemStatus.CLOSED.value:
         raise ServiceError(_("该事项已于 %(day)s 销号", day=item.closed_on.isoformat()))
-    before = item.audit_state()
-    item.evidence = _text(evidence, "evidence", _("销号须写明化解情况和依据"), 5000)
-    item.status = ItemStatus.CLOSED.value
-    item.closed_on = local_today()
-    item.closed_by_id = actor.id
+    _close(actor, item, _text(evidence, "evidence", _("销号须写明化解情况和依据"), 5000),
+           "screening.item_closed")
+
+
+def _close(actor, row: ScreeningItem | KeyPerson, evidence: str, action: str) -> None:
+    """销号 of an item or a key person (checked by the caller), audited."""
+    before = row.audit_state()
+    row.evidence = evidence
+    row.status = ItemStatus.CLOSED.value
+    row.closed_on = local_today()
+    row.closed_by_id = actor.id
     db.session.flush()
-    record_change(actor, "screening.item_closed", item, before)
+    record_change(actor, action, row, before)
 
 
 def carried_over(user, report: ScreeningReport) -> list[ScreeningItem]:
@@ -261,13 +267,8 @@ def close_key_person(actor, person: KeyPerson, evidence: str) -> None:
         raise ServiceError(_("只有本县（市）信访局的联络员可以销号"))
     if person.status == ItemStatus.CLOSED.value:
         raise ServiceError(_("该重点人员已于 %(day)s 销号", day=person.closed_on.isoformat()))
-    before = person.audit_state()
-    person.evidence = _text(evidence, "evidence", _("销号须写明化解稳控情况和依据"), 5000)
-    person.status = ItemStatus.CLOSED.value
-    person.closed_on = local_today()
-    person.closed_by_id = actor.id
-    db.session.flush()
-    record_change(actor, "screening.key_person_closed", person, before)
+    _close(actor, person, _text(evidence, "evidence", _("销号须写明化解稳控情况和依据"), 5000),
+           "screening.key_person_closed")
 
 
 def reveal_key_person(actor, person: KeyPerson) -> dict:
