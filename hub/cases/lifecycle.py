@@ -17,7 +17,7 @@ from hub.audit.services import record_change
 from hub.cases import permissions, steps
 from hub.cases.models import Case
 from hub.cases.vocab import RATINGS, ParticipantRole, Stage, Status
-from hub.core.errors import ServiceError
+from hub.core.errors import ServiceError, required_text
 from hub.core.types import utcnow
 from hub.deadlines import services as deadlines
 from hub.deadlines.rules import rule
@@ -41,12 +41,6 @@ def _require_status(case: Case, allowed: set[Status], action: str) -> None:
 def _done(actor, case: Case, action: str, before: dict, actor_name: str | None = None) -> None:
     steps.sync_index(case)
     record_change(actor, f"cases.{action}", case, before, actor_name=actor_name)
-
-
-def _text(value: str | None, field: str, message: str) -> str:
-    if not (value or "").strip():
-        raise ServiceError(message, field)
-    return value.strip()
 
 
 def forward(actor, case: Case, lead: Agency, assist: list[Agency] = (),
@@ -91,7 +85,7 @@ def refuse(actor, case: Case, reason: str, version: int | None = None) -> None:
     if not permissions.may_handle(actor, case):
         raise ServiceError(_("只有主办单位或联席办可以作出不予受理决定"))
     _require_status(case, {Status.FORWARDED}, _("作出不予受理决定"))
-    reason = _text(reason, "reason", _("不予受理须说明理由"))
+    reason = required_text(reason, "reason", _("不予受理须说明理由"))
     before = case.audit_state()
     case.status = Status.NOT_ACCEPTED.value
     case.not_accepted_reason = reason
@@ -121,7 +115,7 @@ def record_progress(actor, case: Case, note: str, version: int | None = None) ->
     _check_version(case, version)
     if not (permissions.may_handle(actor, case) or permissions.participates(actor, case)):
         raise ServiceError(_("只有参与单位可以记录办理进展"))
-    note = _text(note, "note", _("请填写进展情况"))
+    note = required_text(note, "note", _("请填写进展情况"))
     deadline = steps.current_deadline(case)
     if deadline is None:
         raise ServiceError(_("该信访事项当前没有计时中的环节"))
@@ -153,7 +147,7 @@ def reply(actor, case: Case, text: str, public: bool | None = None,
     if not permissions.may_handle(actor, case):
         raise ServiceError(_("只有主办单位或联席办可以答复"))
     _require_status(case, {Status.ACCEPTED}, _("答复"))
-    text = _text(text, "reply_text", _("答复须附书面答复意见"))
+    text = required_text(text, "reply_text", _("答复须附书面答复意见"))
     before = case.audit_state()
     case.reply_text = text
     case.replied_at = utcnow()
@@ -245,7 +239,7 @@ def review_opinion(actor, case: Case, text: str, version: int | None = None) -> 
     if not permissions.may_handle(actor, case):
         raise ServiceError(_("只有主办单位或联席办可以出具复查意见"))
     _require_status(case, {Status.REVIEW}, _("出具复查意见"))
-    text = _text(text, "review_text", _("请填写复查意见"))
+    text = required_text(text, "review_text", _("请填写复查意见"))
     before = case.audit_state()
     case.review_text = text
     case.reviewed_at = utcnow()
@@ -299,7 +293,7 @@ def recheck_opinion(actor, case: Case, text: str, version: int | None = None) ->
     deadline = steps.current_deadline(case)
     if deadline is not None and deadline.paused:
         raise ServiceError(_("听证尚未结束，请先登记听证结束"))
-    text = _text(text, "recheck_text", _("请填写复核意见"))
+    text = required_text(text, "recheck_text", _("请填写复核意见"))
     before = case.audit_state()
     case.recheck_text = text
     case.rechecked_at = utcnow()

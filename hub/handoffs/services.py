@@ -27,7 +27,7 @@ from hub.cases import steps
 from hub.cases.alerts import secretariat_users
 from hub.cases.models import Case
 from hub.cases.vocab import ParticipantRole, Stage, Status
-from hub.core.errors import ServiceError
+from hub.core.errors import ServiceError, required_text
 from hub.core.types import utcnow
 from hub.deadlines import services as deadlines
 from hub.deadlines.engine import Unit
@@ -136,12 +136,6 @@ def _check(handoff: Handoff, version: int | None, states: tuple[State, ...], act
     if State(handoff.state) not in states:
         raise ServiceError(_("当前状态为“%(state)s”，不能%(action)s",
                              state=STATE_LABELS[State(handoff.state)], action=action))
-
-
-def _text(value: str | None, field: str, message: str) -> str:
-    if not (value or "").strip():
-        raise ServiceError(message, field)
-    return value.strip()
 
 
 def _liaisons(agency_id: int) -> list[User]:
@@ -310,7 +304,7 @@ def object_(actor, handoff: Handoff, reason: str, version: int | None = None) ->
     if not may_receive(actor, handoff):
         raise ServiceError(_("只有接收单位的联络员可以提出异议"))
     _check(handoff, version, (State.SENT,), _("提出异议"))
-    reason = _text(reason, "reason", _("请填写异议理由"))
+    reason = required_text(reason, "reason", _("请填写异议理由"))
     last = objection_deadline(handoff)
     if local_today() > last:
         raise ServiceError(_("异议应在收到之日起 5 个工作日内提出（截至 %(day)s），已超过期限",
@@ -334,7 +328,7 @@ def add_note(actor, handoff: Handoff, text: str) -> HandoffNote:
         raise ServiceError(_("只有接收单位的联络员可以记录办理进展"))
     _check(handoff, None, (State.IN_HAND,), _("记录办理进展"))
     note = HandoffNote(handoff_id=handoff.id, author_id=actor.id,
-                       text=_text(text, "text", _("请填写办理进展")), created_at=utcnow())
+                       text=required_text(text, "text", _("请填写办理进展")), created_at=utcnow())
     db.session.add(note)
     deadlines.record_progress(handoff.feedback_deadline)
     db.session.flush()
@@ -350,7 +344,7 @@ def submit_feedback(actor, handoff: Handoff, text: str, outcomes: dict[int, str]
     _check(handoff, version, (State.IN_HAND,), _("反馈"))
     kind = registry.handoff_kind(handoff.kind)
     allowed = dict(kind.outcomes) if kind else {}
-    text = _text(text, "feedback", _("请填写反馈意见"))
+    text = required_text(text, "feedback", _("请填写反馈意见"))
     for item in handoff.items:
         outcome = (outcomes.get(item.case_id) or "").strip()
         if not outcome:
@@ -381,7 +375,7 @@ def rule_objection(actor, handoff: Handoff, uphold: bool, ruling: str,
     if not may_send_side(actor, handoff):
         raise ServiceError(_("只有交办单位的联络员或联席办可以裁定异议"))
     _check(handoff, version, (State.OBJECTED,), _("裁定异议"))
-    ruling = _text(ruling, "ruling", _("请填写裁定意见"))
+    ruling = required_text(ruling, "ruling", _("请填写裁定意见"))
     before = handoff.audit_state()
     handoff.ruling = ruling
     today = local_today()
@@ -447,7 +441,7 @@ def send_back(actor, handoff: Handoff, reason: str, version: int | None = None) 
     if not may_send_side(actor, handoff):
         raise ServiceError(_("只有交办单位的联络员或联席办可以退回重办"))
     _check(handoff, version, (State.FEEDBACK,), _("退回重办"))
-    reason = _text(reason, "reason", _("请填写退回重办的理由"))
+    reason = required_text(reason, "reason", _("请填写退回重办的理由"))
     before = handoff.audit_state()
     kind = registry.handoff_kind(handoff.kind)
     feedback_days = clock_days(kind)[1] if kind else 30

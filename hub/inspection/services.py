@@ -15,7 +15,7 @@ from hub.agencies.models import AgencyKind
 from hub.audit.services import record_change
 from hub.auth.roles import Role
 from hub.cases.permissions import is_secretariat
-from hub.core.errors import ServiceError
+from hub.core.errors import ServiceError, required_text
 from hub.core.types import utcnow
 from hub.deadlines.services import local_today
 from hub.extensions import db
@@ -31,21 +31,12 @@ def works_rounds(user) -> bool:
         Role.LIAISON in user.roles and user.agency.kind == AgencyKind.INSPECTION.value)
 
 
-def _text(value: str | None, field: str, message: str, limit: int | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ServiceError(message, field)
-    if limit and len(value) > limit:
-        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field)
-    return value
-
-
 def open_round(actor, unit: str, team: str, starts_on: date | None,
                ends_on: date | None) -> InspectionRound:
     if not works_rounds(actor):
         raise ServiceError(_("只有巡察办联络员或联席办可以安排巡察轮次"))
-    unit = _text(unit, "unit", _("请填写被巡察单位"), 100)
-    team = _text(team, "team", _("请填写巡察组"), 100)
+    unit = required_text(unit, "unit", _("请填写被巡察单位"), 100)
+    team = required_text(team, "team", _("请填写巡察组"), 100)
     if starts_on is None:
         raise ServiceError(_("请填写有效的开始日期"), "starts_on")
     if ends_on is None or ends_on < starts_on:
@@ -62,8 +53,8 @@ def add_item(actor, rnd: InspectionRound, description: str, responsible: str,
              due_on: date | None, case_id: int | None = None) -> RectificationItem:
     if not works_rounds(actor):
         raise ServiceError(_("只有巡察办联络员或联席办可以登记整改事项"))
-    description = _text(description, "description", _("请填写整改问题"))
-    responsible = _text(responsible, "responsible", _("请填写责任单位"), 100)
+    description = required_text(description, "description", _("请填写整改问题"))
+    responsible = required_text(responsible, "responsible", _("请填写责任单位"), 100)
     if due_on is None:
         raise ServiceError(_("请填写有效的整改期限"), "due_on")
     if due_on < local_today():
@@ -82,7 +73,7 @@ def complete_item(actor, item: RectificationItem, result: str) -> None:
     if item.status == "done":
         raise ServiceError(_("该整改事项已完成"))
     before = item.audit_state()
-    item.result = _text(result, "result", _("请填写整改结果"))
+    item.result = required_text(result, "result", _("请填写整改结果"))
     item.status, item.done_by_id, item.done_at = "done", actor.id, utcnow()
     db.session.flush()
     record_change(actor, "inspection.item_done", item, before)

@@ -30,7 +30,7 @@ from hub.auth.models import User
 from hub.cases import intake
 from hub.cases.models import Case
 from hub.cases.vocab import Channel
-from hub.core.errors import ServiceError
+from hub.core.errors import ServiceError, required_text
 from hub.deadlines.services import local_date, local_today
 from hub.extensions import db
 from hub.mediation import permissions
@@ -62,15 +62,6 @@ class DisputeData:
     reported_on: date | None
 
 
-def _text(value: str | None, field: str, message: str, limit: int | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ServiceError(message, field)
-    if limit and len(value) > limit:
-        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field)
-    return value
-
-
 def _flush() -> None:
     try:
         db.session.flush()
@@ -86,11 +77,11 @@ def register(actor, data: DisputeData) -> Dispute:
     """登记 a dispute at the 村民小组 level of a village in the actor's territory."""
     if not permissions.may_register(actor):
         raise ServiceError(_("只有村、乡镇或县信访局的联络员可以登记矛盾纠纷"))
-    title = _text(data.title, "title", _("请填写纠纷标题"), 200)
-    summary = _text(data.summary, "summary", _("请填写纠纷简要情况"), 5000)
+    title = required_text(data.title, "title", _("请填写纠纷标题"), 200)
+    summary = required_text(data.summary, "summary", _("请填写纠纷简要情况"), 5000)
     if data.category not in CATEGORIES:
         raise ServiceError(_("请选择纠纷类别"), "category")
-    parties = _text(data.parties, "parties", _("请填写当事人"), 500)
+    parties = required_text(data.parties, "parties", _("请填写当事人"), 500)
     village = db.session.get(Agency, data.village_id) if data.village_id else None
     if village is None or village.kind != AgencyKind.VILLAGE.value or not village.active:
         raise ServiceError(_("请选择纠纷发生的村（社区）"), "village_id")
@@ -101,7 +92,7 @@ def register(actor, data: DisputeData) -> Dispute:
     if not within(territory_of(actor), county_id=county.id, township_id=township.id,
                   village_id=village.id):
         raise ServiceError(_("只能登记本辖区的矛盾纠纷"), "village_id")
-    group = _text(data.group_name, "group_name", _("请填写村民小组"), 100)
+    group = required_text(data.group_name, "group_name", _("请填写村民小组"), 100)
     if data.reported_on is None:
         raise ServiceError(_("请填写有效的发现日期"), "reported_on")
     if data.reported_on > local_today():
@@ -153,8 +144,8 @@ def record_attempt(actor, dispute: Dispute, held_on: date | None, mediators: str
     if held_on < since:
         raise ServiceError(_("调解日期不能早于纠纷到达本级的日期（%(day)s）",
                              day=since.isoformat()), "held_on")
-    mediators = _text(mediators, "mediators", _("请填写调解员"), 500)
-    parties_present = _text(parties_present, "parties_present", _("请填写到场当事人"), 500)
+    mediators = required_text(mediators, "mediators", _("请填写调解员"), 500)
+    parties_present = required_text(parties_present, "parties_present", _("请填写到场当事人"), 500)
     if result not in (Result.RESOLVED.value, Result.UNRESOLVED.value):
         raise ServiceError(_("请选择调解结果"), "result")
     note = (note or "").strip()

@@ -23,7 +23,7 @@ from hub.auth.visibility import visible
 from hub.cases.intake import COUNTIES
 from hub.cases.models import Case
 from hub.cases.vocab import STATUS_LABELS, Status
-from hub.core.errors import ServiceError
+from hub.core.errors import ServiceError, required_text
 from hub.core.types import utcnow
 from hub.deadlines.services import local_date, local_today, local_zone
 from hub.extensions import db
@@ -43,15 +43,6 @@ MAX_DRAW = 500  # cases in one random draw
 SEED_MAX = 2**31 - 1  # a seed fits the database's integer
 # The statuses a draw offers by default: cases whose handling can be judged as a whole.
 DEFAULT_SAMPLE_STATUSES = (Status.REPLIED.value, Status.CLOSED.value)
-
-
-def _text(value: str | None, field: str, message: str, limit: int | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ServiceError(message, field)
-    if limit and len(value) > limit:
-        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field)
-    return value
 
 
 def _require_manager(actor, message: str) -> None:
@@ -90,7 +81,7 @@ def open_round(actor, title: str, period_start: date | None, period_end: date | 
     """Open a round over the cases registered in a period (optionally of some lead agencies
     and counties), scored against the checklist as it is now."""
     _require_manager(actor, _("只有联席办可以开展评查"))
-    title = _text(title, "title", _("请填写评查名称"), 100)
+    title = required_text(title, "title", _("请填写评查名称"), 100)
     if period_start is None:
         raise ServiceError(_("请填写有效的开始日期"), "period_start")
     if period_end is None:

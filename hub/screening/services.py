@@ -19,7 +19,7 @@ from hub.audit.services import record, record_change
 from hub.auth.visibility import visible
 from hub.cases.intake import ID_RE
 from hub.cases.permissions import mask_id_number
-from hub.core.errors import ServiceError
+from hub.core.errors import ServiceError, required_text
 from hub.core.types import utcnow
 from hub.deadlines import services as deadlines
 from hub.deadlines.engine import Unit
@@ -65,15 +65,6 @@ def due_date(month: date):
     """The 5th working day of ``month`` (a ``Due``: the date and whether it is 暂定)."""
     return deadlines.compute_due(month - timedelta(days=1), SUBMIT_WORKING_DAYS,
                                  Unit.WORKING.value)
-
-
-def _text(value: str | None, field: str, message: str, limit: int | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ServiceError(message, field)
-    if limit and len(value) > limit:
-        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field)
-    return value
 
 
 # --- the month's reports -----------------------------------------------------------------
@@ -144,12 +135,12 @@ def add_item(actor, report: ScreeningReport, problem: str, risk: str, responsibl
     if not permissions.may_work(actor, report.county_id):
         raise ServiceError(_("只有本县（市）信访局的联络员可以填报排查清单"))
     _check_draft(report)
-    problem = _text(problem, "problem", _("请填写排查出的突出矛盾或风险隐患"), 2000)
+    problem = required_text(problem, "problem", _("请填写排查出的突出矛盾或风险隐患"), 2000)
     if risk not in {r.value for r in Risk}:
         raise ServiceError(_("请选择风险等级"), "risk")
-    unit = _text(responsible_unit, "responsible_unit", _("请填写责任单位"), 100)
-    person = _text(responsible_person, "responsible_person", _("请填写责任人"), 50)
-    task = _text(task, "task", _("请填写化解任务"), 2000)
+    unit = required_text(responsible_unit, "responsible_unit", _("请填写责任单位"), 100)
+    person = required_text(responsible_person, "responsible_person", _("请填写责任人"), 50)
+    task = required_text(task, "task", _("请填写化解任务"), 2000)
     if task_due_on is None:
         raise ServiceError(_("请填写有效的完成时限"), "task_due_on")
     if task_due_on < local_today():
@@ -214,7 +205,7 @@ def close_item(actor, item: ScreeningItem, evidence: str) -> None:
         raise ServiceError(_("清单尚未报送：报送后才能销号"))
     if item.status == ItemStatus.CLOSED.value:
         raise ServiceError(_("该事项已于 %(day)s 销号", day=item.closed_on.isoformat()))
-    _close(actor, item, _text(evidence, "evidence", _("销号须写明化解情况和依据"), 5000),
+    _close(actor, item, required_text(evidence, "evidence", _("销号须写明化解情况和依据"), 5000),
            "screening.item_closed")
 
 
@@ -245,11 +236,11 @@ def add_key_person(actor, report: ScreeningReport, name: str, id_number: str, re
                    measures: str = "") -> KeyPerson:
     if not permissions.may_work(actor, report.county_id):
         raise ServiceError(_("只有本县（市）信访局的联络员可以列管重点人员"))
-    name = _text(name, "name", _("请填写姓名"), 50)
+    name = required_text(name, "name", _("请填写姓名"), 50)
     id_number = (id_number or "").strip().upper()
     if id_number and not ID_RE.match(id_number):
         raise ServiceError(_("身份证号应为 18 位（最后一位可为 X）"), "id_number")
-    reason = _text(reason, "reason", _("请填写列管原因"), 2000)
+    reason = required_text(reason, "reason", _("请填写列管原因"), 2000)
     measures = (measures or "").strip()
     if len(measures) > 2000:
         raise ServiceError(_("不能超过 %(n)d 个字", n=2000), "measures")
@@ -267,7 +258,7 @@ def close_key_person(actor, person: KeyPerson, evidence: str) -> None:
         raise ServiceError(_("只有本县（市）信访局的联络员可以销号"))
     if person.status == ItemStatus.CLOSED.value:
         raise ServiceError(_("该重点人员已于 %(day)s 销号", day=person.closed_on.isoformat()))
-    _close(actor, person, _text(evidence, "evidence", _("销号须写明化解稳控情况和依据"), 5000),
+    _close(actor, person, required_text(evidence, "evidence", _("销号须写明化解稳控情况和依据"), 5000),
            "screening.key_person_closed")
 
 

@@ -21,7 +21,7 @@ from hub.auth.visibility import visible
 from hub.cases import intake
 from hub.cases.models import Case
 from hub.cases.vocab import Channel
-from hub.core.errors import ServiceError
+from hub.core.errors import ServiceError, required_text
 from hub.core.types import utcnow
 from hub.deadlines.services import local_today
 from hub.extensions import db
@@ -37,18 +37,9 @@ from hub.sources.models import (
 OLDEST_REQUEST_DAYS = 365
 
 
-def _text(value: str | None, field: str, message: str, limit: int | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ServiceError(message, field)
-    if limit and len(value) > limit:
-        raise ServiceError(_("不能超过 %(n)d 个字", n=limit), field)
-    return value
-
-
 def create_source(actor, name: str, kind: str, county_id: int | None,
                   township_id: int | None, location: str, contact: str) -> IntakeSource:
-    name = _text(name, "name", _("请填写名称"), 100)
+    name = required_text(name, "name", _("请填写名称"), 100)
     if kind not in {k.value for k in SourceKind}:
         raise ServiceError(_("请选择类型：民情民意收集点或群众工作队"), "kind")
     county = db.session.get(Agency, county_id) if county_id else None
@@ -64,7 +55,7 @@ def create_source(actor, name: str, kind: str, county_id: int | None,
     location = (location or "").strip()
     if len(location) > 200:
         raise ServiceError(_("不能超过 %(n)d 个字", n=200), "location")
-    contact = _text(contact, "contact", _("请填写负责人及联系方式"), 100)
+    contact = required_text(contact, "contact", _("请填写负责人及联系方式"), 100)
     source = IntakeSource(name=name, kind=kind, county_id=county.id, township_id=township_id,
                           location=location or None, contact=contact, active=True,
                           created_by_id=actor.id)
@@ -101,7 +92,7 @@ def record_request(actor, source: IntakeSource, received_on: date | None, reques
     requester = (requester or "").strip()
     if len(requester) > 50:
         raise ServiceError(_("不能超过 %(n)d 个字", n=50), "requester")
-    summary = _text(summary, "summary", _("请填写诉求内容"), 5000)
+    summary = required_text(summary, "summary", _("请填写诉求内容"), 5000)
     request = SourceRequest(source_id=source.id, received_on=received_on,
                             requester=requester or None, summary=summary,
                             status=RequestStatus.OPEN.value, recorded_by_id=actor.id)
@@ -124,7 +115,7 @@ def handle(actor, request: SourceRequest, result: str) -> None:
     if not permissions.may_work(actor, request.source):
         raise ServiceError(_("只能办理本辖区收集的诉求"))
     before = request.audit_state()
-    request.result = _text(result, "result", _("请填写办理结果"), 5000)
+    request.result = required_text(result, "result", _("请填写办理结果"), 5000)
     request.status = RequestStatus.DONE.value
     request.handled_on = local_today()
     request.handled_at = utcnow()
