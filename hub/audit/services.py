@@ -45,6 +45,12 @@ def _chain_key() -> bytes:
     return hmac.new(secret, b"hub-audit-chain-v1", hashlib.sha256).digest()
 
 
+def chain_key_fingerprint() -> str:
+    """Names the chain key without revealing it: equal exactly when the secret key is (a
+    backup records it, so a restore can tell why a chain would not verify)."""
+    return hashlib.sha256(b"fingerprint:" + _chain_key()).hexdigest()[:16]
+
+
 def _content(event: AuditEvent) -> bytes:
     body = {
         "occurred_at": event.occurred_at.isoformat(),
