@@ -178,7 +178,7 @@ def api_list(app, args) -> None:
 
     with app.app_context():
         start = time.perf_counter()
-        bulk_cases(args.cases)
+        bulk_cases(args.cases, index=False)  # the existing cases: no similar index
         db.session.commit()
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()

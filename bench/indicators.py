@@ -151,7 +151,7 @@ def build(app, backend: str, cases: int) -> None:
 
     with app.app_context():
         start = time.perf_counter()
-        bulk_cases(cases, seed=cases)
+        bulk_cases(cases, seed=cases, index=False)  # no similar-cases index
         db.session.commit()
         built = time.perf_counter() - start
         db.session.execute(db.text("ANALYZE"))  # fresh planner statistics

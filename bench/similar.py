@@ -107,7 +107,7 @@ def build(app, backend: str, args) -> list[list[int]]:
 
     with app.app_context():
         start = time.perf_counter()
-        bulk_cases(args.cases, seed=args.cases)
+        bulk_cases(args.cases, seed=args.cases, index=False)  # indexed below
         db.session.commit()
         built = time.perf_counter() - start
         db.session.remove()

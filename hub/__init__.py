@@ -86,7 +86,10 @@ def _import_models() -> None:
     import hub.review.permissions  # noqa: F401 - 评查 visibility, the round field's choices
     import hub.screening.models  # noqa: F401
     import hub.screening.permissions  # noqa: F401 - screening and key person visibility
+    import hub.similar.clusters  # noqa: F401 - after-commit enqueue of clustering runs
+    import hub.similar.indexing  # noqa: F401 - keeps the similar-cases index in step
     import hub.similar.models  # noqa: F401
+    import hub.similar.permissions  # noqa: F401 - registers the cluster visibility rule
     import hub.sources.models  # noqa: F401
     import hub.sources.permissions  # noqa: F401 - collection point visibility
     import hub.transfers.models  # noqa: F401
@@ -113,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.public.views import bp as public_bp
     from hub.review.views import bp as review_bp
     from hub.screening.views import bp as screening_bp
+    from hub.similar.views import bp as similar_bp
     from hub.sources.views import bp as sources_bp
     from hub.transfers.views import bp as transfers_bp
     from hub.users.views import bp as users_bp
@@ -121,5 +125,5 @@ def _register_blueprints(app: Flask) -> None:
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
                inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp, indicators_bp,
                review_bp, public_bp, portal_staff_bp, mediation_bp, screening_bp,
-               sources_bp):
+               sources_bp, similar_bp):
         app.register_blueprint(bp)

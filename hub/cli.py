@@ -42,6 +42,8 @@ def demo_command(bulk):
                f"cases published, {portal['departments']} department codes")
     click.echo(f"grassroots: {result['disputes']} disputes, {result['screening']} screening "
                f"reports, {result['sources']} collection points and work teams created")
+    click.echo(f"similar cases: {result['similar']} demo petitions registered, the month's "
+               "clusters computed")
     if rate_line:
         click.echo(rate_line)
     if result["users"]:

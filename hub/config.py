@@ -268,6 +268,8 @@ def flask_config(settings: Settings) -> dict:
         "HUB_ARGON2": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2},
         "HUB_AUDIT_VERIFY_HOUR": 2,  # nightly, local time
         "HUB_TALLIES_CHECK_HOUR": 3,  # the indicator tallies' nightly check, local time
+        # Similar cases: the index's catch-up and the month's clusters, nightly, local time.
+        "HUB_SIMILAR_NIGHTLY_HOUR": 4,
         # Deadline rules (DESIGN §5): the end-on-a-non-working-day rule and 红黄绿 thresholds.
         "HUB_END_ON_WORKDAY": settings.end_on_workday,
         "HUB_YELLOW_REMAINING_FRACTION": settings.yellow_remaining,

@@ -200,8 +200,8 @@ def write_credentials(password: str) -> Path:
 def load_full_demo() -> dict:
     """Everything the demo shows: prefecture and accounts, cases, 包案, handoffs, meetings,
     a 评查 round, the public portal's submissions, published cases and 一县一码, 三·三制
-    disputes, the monthly screening and the collection points
-    (idempotent)."""
+    disputes, the monthly screening, the collection points, and similar cases with the
+    month's clusters (idempotent)."""
     from hub.baoan.demo import load_demo_baoan
     from hub.cases.demo import load_demo_cases
     from hub.handoffs.demo import load_demo_handoffs
@@ -210,6 +210,7 @@ def load_full_demo() -> dict:
     from hub.public.demo import load_demo_public
     from hub.review.demo import load_demo_review
     from hub.screening.demo import load_demo_screening
+    from hub.similar.demo import load_demo_similar
     from hub.sources.demo import load_demo_sources
 
     result = load_demo()
@@ -222,4 +223,6 @@ def load_full_demo() -> dict:
     result["disputes"] = load_demo_mediation()
     result["screening"] = load_demo_screening()
     result["sources"] = load_demo_sources()
+    # Last: the similar cases index every demo case, and cluster the month's.
+    result["similar"] = load_demo_similar()
     return result

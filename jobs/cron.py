@@ -84,6 +84,16 @@ def screening_month_due(now_local: datetime) -> str | None:
     return month.strftime("%Y-%m") if missing_counties(month) else None
 
 
+def similar_nightly_due(now_local: datetime) -> str | None:
+    """Similar cases: the index caught up and the current month's clusters computed again,
+    once a night after the configured hour (unless the month was computed since)."""
+    from flask import current_app
+
+    from hub.similar.clusters import nightly_due
+
+    return nightly_due(now_local, current_app.config["HUB_SIMILAR_NIGHTLY_HOUR"])
+
+
 def every(minutes: int) -> Callable[[datetime], str]:
     """Due once per ``minutes``-long slot; the job itself asks the database what to do."""
 
@@ -102,6 +112,7 @@ def periodic_jobs() -> list[Periodic]:
     from jobs.notifications import reconcile
     from jobs.reports import monthly, tallies_check
     from jobs.screening import open_month
+    from jobs.similar import nightly as similar_nightly
 
     return [
         Periodic("audit-verify", verify_audit_chain, audit_verify_due),
@@ -110,6 +121,7 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("monthly-reports", monthly, monthly_reports_due),
         Periodic("tallies-check", tallies_check, tallies_check_due),
         Periodic("screening-month", open_month, screening_month_due),
+        Periodic("similar-nightly", similar_nightly, similar_nightly_due),
     ]
 
 

@@ -30,3 +30,22 @@ def index_all(rebuild_vocabulary: bool = False) -> int:
     from hub.similar.services import index_all as run
 
     return run(rebuild_vocabulary=rebuild_vocabulary, commit=db.session.commit)
+
+
+@in_app
+def run_clusters(run_id: int) -> str:
+    """Compute one queued clustering run (相似信访件聚类); safe to run twice."""
+    from hub.extensions import db
+    from hub.similar.clusters import run_clusters as run
+
+    return run(run_id, commit=db.session.commit)
+
+
+@in_app
+def nightly() -> dict:
+    """The nightly similar-cases job: the index caught up, then the current month's
+    clusters computed again (and last month's once after it ended)."""
+    from hub.extensions import db
+    from hub.similar.clusters import nightly as run
+
+    return run(commit=db.session.commit)

@@ -123,6 +123,8 @@ def _url_for(rule, username, sample):
             values[arg] = sample["query_code"]
         elif arg in ("dispute_id", "entry_id", "person_id", "source_id", "request_id"):
             values[arg] = sample[arg.removesuffix("_id")].id
+        elif arg == "cluster_id":
+            values[arg] = sample["cluster"].id
         elif arg == "event_id":
             values[arg] = db.session.scalar(select(func.max(AuditEvent.id)))
         else:
@@ -180,6 +182,26 @@ def _grassroots_sample() -> dict:
     request = sources.record_request(county, source, today, "赵某", "反映灌溉水渠损坏")
     return {"dispute": dispute, "screening_report": report, "entry": entry, "person": person,
             "source": source, "request": request}
+
+
+def _cluster_sample(case) -> dict:
+    """A finished clustering run of this month with one open cluster holding the case."""
+    from hub.deadlines.services import local_today
+    from hub.similar.clusters import month_of
+    from hub.similar.models import ClusterRun, SimilarCluster, similar_cluster_cases
+
+    since, until = month_of(local_today())
+    run = ClusterRun(since=since, until=until, status="done", cases=1, clusters=1, error="")
+    db.session.add(run)
+    db.session.flush()
+    cluster = SimilarCluster(run_id=run.id, position=1, size=1, cohesion=0.5,
+                             counties=[["mangshi", 1]], categories=[["land", 1]],
+                             top_words=["征地补偿款"], status="open", dismissed_reason="")
+    db.session.add(cluster)
+    db.session.flush()
+    db.session.execute(similar_cluster_cases.insert().values(cluster_id=cluster.id,
+                                                             case_id=case.id))
+    return {"cluster": cluster}
 
 
 MATRIX = [(role, name) for role, name in ROLE_USERS.items()] + [(None, None)]
@@ -309,6 +331,7 @@ def test_route_role_matrix(app, role, username):
         sample |= {"review": review_round, "review_case": review_case,
                    "check_item": checklist.items()[0]}
         sample |= _portal_sample()
+        sample |= _cluster_sample(case)
         sample |= _grassroots_sample()
         sample |= {"case": case, "assignment": assignment, "notice": notice,
                   "notification": notification,

@@ -43,6 +43,9 @@ class Capability(StrEnum):
     # within the user's territory (hub.agencies.territory)
     GRASSROOTS_VIEW = "grassroots:view"
     GRASSROOTS_WORK = "grassroots:work"  # record and change them (the services check where)
+    # 相似信访件聚类: the clusters of similar cases behind many petitions (not restricted ones)
+    SIMILAR_CLUSTERS = "similar:clusters"  # see the clusters and their member cases
+    SIMILAR_CLUSTERS_MANAGE = "similar:clusters_manage"  # recompute, dismiss (排除)
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -66,7 +69,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
          Capability.MEETINGS_VIEW, Capability.MEETINGS_MANAGE, Capability.INDICATORS_VIEW,
          Capability.REPORTS_VIEW, Capability.REPORTS_MANAGE, Capability.REVIEW_VIEW,
          Capability.REVIEW_MANAGE, Capability.REVIEW_SCORE,
-         Capability.GRASSROOTS_VIEW, Capability.GRASSROOTS_WORK}
+         Capability.GRASSROOTS_VIEW, Capability.GRASSROOTS_WORK,
+         Capability.SIMILAR_CLUSTERS, Capability.SIMILAR_CLUSTERS_MANAGE}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
@@ -81,7 +85,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
                              Capability.BAOAN_VIEW, Capability.HANDOFFS_VIEW,
                              Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
                              Capability.INDICATORS_VIEW, Capability.REPORTS_VIEW,
-                             Capability.REVIEW_VIEW, Capability.GRASSROOTS_VIEW}),
+                             Capability.REVIEW_VIEW, Capability.GRASSROOTS_VIEW,
+                             Capability.SIMILAR_CLUSTERS}),
 }
 
 

@@ -21,6 +21,7 @@ from hub.deadlines.engine import warning_dates
 from hub.deadlines.services import local_today, thresholds
 from hub.extensions import db
 from hub.indicators import tallies
+from hub.similar import services as similar
 
 # ---------------------------------------------------------------------------------------
 # bulk_cases: synthetic cases for benchmarks
@@ -39,12 +40,14 @@ _BULK_PERIOD = {Stage.SORT: 15, Stage.ASSIGNED: 15, Stage.HANDLING: 60, Stage.SU
                 Stage.RESOLVED: 30}
 
 
-def bulk_cases(n: int, seed: int = 1) -> int:
+def bulk_cases(n: int, seed: int = 1, *, index: bool = True) -> int:
     """Insert ``n`` synthetic cases quickly: Core bulk inserts in batches of 5,000 into
     cases, petitioners, participants and board rows, generated batch by batch (memory stays
     flat).  No deadline rows (``current_deadline_id`` is NULL); ``due_on``/``warn_on`` are
-    filled as the deadline service would, so the colours work.  One audit event for the
-    lot.  Flushes, never commits."""
+    filled as the deadline service would, so the colours work.  The indicator tallies and
+    — unless ``index`` is false (a benchmark that rewrites the texts and indexes them
+    afterwards, or does not need the index) — the similar-cases index are kept in step.
+    One audit event for the lot.  Flushes, never commits."""
     if n <= 0:
         return 0
     rng = random.Random(seed)  # noqa: S311 - deterministic demo data, not secrets
@@ -213,6 +216,8 @@ def bulk_cases(n: int, seed: int = 1) -> int:
         if board_rows:
             db.session.execute(insert(boards_table), board_rows)
         tallies.refresh(ids.values())  # Core inserts: the indicator tallies are told
+        if index:
+            similar.index_cases(ids.values())  # … and the similar-cases index
         done += size
         batch_index += 1
     record(None, "demo.bulk_cases", "cases", None, after={"count": n})

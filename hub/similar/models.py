@@ -131,7 +131,7 @@ class ClusterRun(db.Model):
 class SimilarCluster(db.Model):
     """A group of cases that tell the same matter, found by a run.  Dismissals and
     proposals carry over to the next run's cluster with mostly the same members
-    (``services.carry_over``)."""
+    (``hub.similar.clusters``)."""
 
     __tablename__ = "similar_clusters"
     __table_args__ = (

@@ -20,6 +20,10 @@ The bucket window and candidate caps keep a lookup's cost independent of the num
 cases: at most 64 × BUCKET_WINDOW index entries are read, CANDIDATES signatures and
 NEIGHBOURHOOD texts.
 
+Cases registered or changed through the ORM are indexed in their own transaction
+(hub.similar.indexing); a lookup first indexes what this transaction changed so far, so it
+sees its own writes.
+
 Services flush, never commit (``index_all`` and ``index_missing`` take a ``commit``
 callable, called between batches, so that a long run does not hold one transaction).
 """
@@ -37,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hub.cases.models import Case
 from hub.cases.permissions import scoped
 from hub.extensions import db, in_values
-from hub.similar import engine
+from hub.similar import engine, indexing
 from hub.similar.models import CaseSignature, SimilarVocabulary, case_lsh_buckets
 
 BUCKET_WINDOW = 200  # newest entries read from one bucket
@@ -335,6 +339,7 @@ def _lookup(user, title: str, content: str, profile: engine.Profile, limit: int,
             exclude: int | None) -> list[Match]:
     if limit <= 0:
         return []
+    indexing.settle()  # this transaction's own registrations and edits first
     vocab = vocabulary()
     mine = engine.specific(engine.text_hashes(title, content), vocab.frequent)
     sig = engine.signature(mine)

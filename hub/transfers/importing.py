@@ -40,6 +40,7 @@ from hub.deadlines.rules import rule
 from hub.deadlines.services import compute_due, thresholds
 from hub.extensions import bulk_insert, db, in_values
 from hub.indicators import tallies
+from hub.similar import services as similar
 from hub.transfers import layout
 from hub.transfers.layout import COLUMNS, FIELD_HEADERS, BadValue, normalise_header
 from hub.transfers.reading import FileProblem, Formula, open_sheet
@@ -411,6 +412,7 @@ class Writer:
                            .values(current_deadline_id=clock_id))
         record_many(self.user, "cases.imported", "cases", audit)
         tallies.refresh(ids.values())  # Core inserts: the indicator tallies are told
+        similar.index_cases(ids.values())  # … and the similar-cases index
         self.first = self.first or case_rows[0]["number"]
         self.last = case_rows[-1]["number"]
         return len(case_rows)

@@ -92,7 +92,8 @@ def test_index_missing_and_prune(ctx):
     assert db.session.scalar(select(func.count()).select_from(B)) == 30 * engine.BANDS
 
 
-def test_a_registered_case_is_found_once_indexed(ctx):
+def test_a_registered_case_is_found_without_indexing_by_hand(ctx):
+    """Registration indexes the case in its own transaction (hub.similar.indexing)."""
     first = registered(title="芒市遮放镇弄坎村高速公路连接线征地补偿款未兑付",
                        content="信访人反映2023年弄坎村约300亩集体土地被征用于高速公路连接线，"
                                "征地补偿款至今未兑付到户，村组账目不公开。")
@@ -103,8 +104,6 @@ def test_a_registered_case_is_found_once_indexed(ctx):
     other = registered(title="瑞丽市某中学学位分配", content="孩子随迁在城区，申请学位被拒。",
                        county="ruili", category="education")
     secretariat = user_named("secretariat")
-    assert services.similar_to(secretariat, second) == []  # nothing indexed yet
-    services.index_cases([first.id, second.id, other.id])
     matches = services.similar_to(secretariat, second)
     assert [m.case.id for m in matches] == [first.id]
     match = matches[0]
@@ -116,6 +115,7 @@ def test_a_registered_case_is_found_once_indexed(ctx):
                                      "高速公路连接线占用弄坎村土地，补偿款未兑付。",
                                      "mangshi", "land")
     assert {m.case.id for m in found} == {first.id, second.id}
+    assert other.id not in {m.case.id for m in services.similar_to(secretariat, first)}
     assert services.similar_to(secretariat, second, limit=0) == []
 
 
