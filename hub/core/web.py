@@ -216,12 +216,22 @@ def _refuse_nul():
     return None
 
 
+def read_only(view):
+    """Marks a POST view that only reads (a preview posted with its form's fields): it does
+    not start as a writer, so it never waits for, or holds up, the requests that write."""
+    view.hub_read_only = True
+    return view
+
+
 def _writer_transaction():
     """A request that changes state starts as a writer (SQLite: BEGIN IMMEDIATE), before
     anything is read: two such requests at once then take turns instead of the second
     failing with "database is locked" because its snapshot went stale.  API requests too
     (their token use is audited).  PostgreSQL: no-op."""
-    if request.method not in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+    if request.method in ("GET", "HEAD", "OPTIONS") and not request.path.startswith("/api/"):
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, "hub_read_only", False):
         from hub.extensions import begin_write
 
         begin_write()

@@ -19,6 +19,7 @@ from hub.cases.intake import COUNTIES
 from hub.cases.models import Case
 from hub.cases.vocab import CATEGORIES, STATUS_LABELS
 from hub.core.forms import commit_or_flash
+from hub.core.web import read_only
 from hub.deadlines.services import local_today
 from hub.similar import clusters as clustering
 from hub.similar import services
@@ -61,6 +62,7 @@ def _choice(name: str, allowed) -> str | None:
 
 @bp.post("/intake")
 @requires(Capability.CASES_REGISTER, check=permissions.may_register)
+@read_only
 def at_intake():
     """The intake form's panel (htmx fragment): existing cases like the petition being
     typed, read-only — it never decides or blocks anything."""

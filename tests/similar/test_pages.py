@@ -259,3 +259,30 @@ def test_recompute_from_the_page_and_the_polled_status(app, ctx, monkeypatch):
     done = client.get(status, headers={"HX-Request": "true"})
     assert done.headers.get("HX-Refresh") == "true" and "已完成" in done.get_data(as_text=True)
     assert "every 2s" not in done.get_data(as_text=True)
+
+
+def test_the_intake_panel_reads_without_waiting_for_a_writer(make_app, backend):
+    """The panel is a POST (it carries the form's fields) that only reads: on SQLite it must
+    not queue for the write lock behind a registration being saved — were it to, this
+    request would wait out the lock timeout and fail with "database is locked"."""
+    import sqlite3
+
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    app = make_app()
+    client = _client(app, "liaison.xinfang")
+    with app.app_context():
+        path = db.engine.url.database
+        db.engine.dispose()
+    writer = sqlite3.connect(path)
+    writer.execute("PRAGMA busy_timeout=0")
+    writer.execute("BEGIN IMMEDIATE")  # another request is writing
+    try:
+        answer = client.post("/similar/intake", data={
+            "title": "勐戛镇征地补偿款未兑付", "content": "公路改扩建征地补偿款至今没有发放"})
+        assert answer.status_code == 200
+        assert 'id="similar-intake"' in answer.get_data(as_text=True) or \
+            "相似" in answer.get_data(as_text=True)
+    finally:
+        writer.rollback()
+        writer.close()
