@@ -81,6 +81,8 @@ def _import_models() -> None:
     import hub.meetings.permissions  # noqa: F401 - registers the meeting visibility rule
     import hub.notifications.models  # noqa: F401
     import hub.notifications.services  # noqa: F401 - after-commit delivery enqueue
+    import hub.proposals.models  # noqa: F401
+    import hub.proposals.permissions  # noqa: F401 - registers the proposal visibility rule
     import hub.public.models  # noqa: F401
     import hub.review.models  # noqa: F401
     import hub.review.permissions  # noqa: F401 - 评查 visibility, the round field's choices
@@ -112,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.mediation.views import bp as mediation_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
+    from hub.proposals.views import bp as proposals_bp
     from hub.public.staff_views import bp as portal_staff_bp
     from hub.public.views import bp as public_bp
     from hub.review.views import bp as review_bp
@@ -125,5 +128,5 @@ def _register_blueprints(app: Flask) -> None:
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
                inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp, indicators_bp,
                review_bp, public_bp, portal_staff_bp, mediation_bp, screening_bp,
-               sources_bp, similar_bp):
+               sources_bp, similar_bp, proposals_bp):
         app.register_blueprint(bp)

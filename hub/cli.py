@@ -44,6 +44,7 @@ def demo_command(bulk):
                f"reports, {result['sources']} collection points and work teams created")
     click.echo(f"similar cases: {result['similar']} demo petitions registered, the month's "
                "clusters computed")
+    click.echo(f"policy proposals: {result['proposals']} created")
     if rate_line:
         click.echo(rate_line)
     if result["users"]:

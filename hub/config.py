@@ -270,6 +270,10 @@ def flask_config(settings: Settings) -> dict:
         "HUB_TALLIES_CHECK_HOUR": 3,  # the indicator tallies' nightly check, local time
         # Similar cases: the index's catch-up and the month's clusters, nightly, local time.
         "HUB_SIMILAR_NIGHTLY_HOUR": 4,
+        # 政策完善建议: calendar days for the addressee's answer (default of a new proposal)
+        # and, once accepted, for its first measure; both chased (hub.proposals.chase).
+        "HUB_PROPOSAL_ANSWER_DAYS": 30,
+        "HUB_PROPOSAL_MEASURE_DAYS": 60,
         # Deadline rules (DESIGN §5): the end-on-a-non-working-day rule and 红黄绿 thresholds.
         "HUB_END_ON_WORKDAY": settings.end_on_workday,
         "HUB_YELLOW_REMAINING_FRACTION": settings.yellow_remaining,

@@ -207,6 +207,7 @@ def load_full_demo() -> dict:
     from hub.handoffs.demo import load_demo_handoffs
     from hub.mediation.demo import load_demo_mediation
     from hub.meetings.demo import load_demo_meetings
+    from hub.proposals.demo import load_demo_proposals
     from hub.public.demo import load_demo_public
     from hub.review.demo import load_demo_review
     from hub.screening.demo import load_demo_screening
@@ -225,4 +226,6 @@ def load_full_demo() -> dict:
     result["sources"] = load_demo_sources()
     # Last: the similar cases index every demo case, and cluster the month's.
     result["similar"] = load_demo_similar()
+    # Then the 政策完善建议 drawn from those clusters.
+    result["proposals"] = load_demo_proposals()
     return result

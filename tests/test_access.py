@@ -125,6 +125,8 @@ def _url_for(rule, username, sample):
             values[arg] = sample[arg.removesuffix("_id")].id
         elif arg == "cluster_id":
             values[arg] = sample["cluster"].id
+        elif arg == "proposal_id":
+            values[arg] = sample["proposal"].id
         elif arg == "event_id":
             values[arg] = db.session.scalar(select(func.max(AuditEvent.id)))
         else:
@@ -149,12 +151,27 @@ OBJECT_LEVEL_404 = {"cases.reveal", "handoffs.answer_notice", "inspection.show",
                     # Key persons are seen by the county and the secretariat only; the sample
                     # notice is about a 包案 duty, not a late screening.
                     "screening.reveal_key_person", "screening.answer_notice",
-                    "screening.close_notice"}
+                    "screening.close_notice",
+                    # The proposal is addressed to 纪委监委 (leader.mangshi may not see it);
+                    # the sample notice is about a 包案 duty, not a late answer.
+                    "proposals.show", "proposals.answer_notice"}
 
 
 # A step the sample object's state refuses (the API says so with a 409 problem): the route
 # was allowed; the service refused the step itself.
 OBJECT_LEVEL_409 = {"api_handoffs.HandoffSign", "api_handoffs.HandoffConfirm"}
+
+
+def _proposal_sample(case) -> dict:
+    """A 政策完善建议 sent to 德宏州纪委监委 (liaison.jiwei answers it) about the case."""
+    from hub.proposals import services as proposals
+
+    sec = user_named("secretariat")
+    proposal = proposals.draft(sec, proposals.ProposalData(
+        "矩阵建议", "多件信访反映同一问题", "建议完善制度", agency_coded("dh.jw").id,
+        case_ids=[case.id]))
+    proposals.send(sec, proposal)
+    return {"proposal": proposal}
 
 
 def _grassroots_sample() -> dict:
@@ -332,6 +349,7 @@ def test_route_role_matrix(app, role, username):
                    "check_item": checklist.items()[0]}
         sample |= _portal_sample()
         sample |= _cluster_sample(case)
+        sample |= _proposal_sample(case)
         sample |= _grassroots_sample()
         sample |= {"case": case, "assignment": assignment, "notice": notice,
                   "notification": notification,

@@ -43,6 +43,10 @@ class Capability(StrEnum):
     # within the user's territory (hub.agencies.territory)
     GRASSROOTS_VIEW = "grassroots:view"
     GRASSROOTS_WORK = "grassroots:work"  # record and change them (the services check where)
+    # 政策完善建议: proposals addressed to the user's agency (all, for the secretariat)
+    PROPOSALS_VIEW = "proposals:view"
+    PROPOSALS_MANAGE = "proposals:manage"  # draft, send, put on an agenda, check, close
+    PROPOSALS_ANSWER = "proposals:answer"  # answer and record measures (the service checks who)
     # 相似信访件聚类: the clusters of similar cases behind many petitions (not restricted ones)
     SIMILAR_CLUSTERS = "similar:clusters"  # see the clusters and their member cases
     SIMILAR_CLUSTERS_MANAGE = "similar:clusters_manage"  # recompute, dismiss (排除)
@@ -70,23 +74,26 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
          Capability.REPORTS_VIEW, Capability.REPORTS_MANAGE, Capability.REVIEW_VIEW,
          Capability.REVIEW_MANAGE, Capability.REVIEW_SCORE,
          Capability.GRASSROOTS_VIEW, Capability.GRASSROOTS_WORK,
-         Capability.SIMILAR_CLUSTERS, Capability.SIMILAR_CLUSTERS_MANAGE}
+         Capability.SIMILAR_CLUSTERS, Capability.SIMILAR_CLUSTERS_MANAGE,
+         Capability.PROPOSALS_VIEW, Capability.PROPOSALS_MANAGE, Capability.PROPOSALS_ANSWER}
     ),
     Role.LIAISON: frozenset(
         {Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.CASES_REGISTER,
          Capability.CASES_WORK, Capability.HANDOFFS_VIEW, Capability.HANDOFFS_WORK,
          Capability.ATTACHMENTS_VIEW, Capability.ATTACHMENTS_ADD, Capability.MEETINGS_VIEW,
-         Capability.INDICATORS_VIEW, Capability.GRASSROOTS_VIEW, Capability.GRASSROOTS_WORK}
+         Capability.INDICATORS_VIEW, Capability.GRASSROOTS_VIEW, Capability.GRASSROOTS_WORK,
+         Capability.PROPOSALS_VIEW, Capability.PROPOSALS_ANSWER}
     ),
     Role.LEADER: frozenset({Capability.AGENCIES_VIEW, Capability.CASES_VIEW, Capability.BAOAN_OWN,
                             Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
-                            Capability.INDICATORS_VIEW, Capability.GRASSROOTS_VIEW}),
+                            Capability.INDICATORS_VIEW, Capability.GRASSROOTS_VIEW,
+                            Capability.PROPOSALS_VIEW}),
     Role.AUDITOR: frozenset({Capability.AGENCIES_VIEW, Capability.AUDIT_VIEW, Capability.CASES_VIEW,
                              Capability.BAOAN_VIEW, Capability.HANDOFFS_VIEW,
                              Capability.ATTACHMENTS_VIEW, Capability.MEETINGS_VIEW,
                              Capability.INDICATORS_VIEW, Capability.REPORTS_VIEW,
                              Capability.REVIEW_VIEW, Capability.GRASSROOTS_VIEW,
-                             Capability.SIMILAR_CLUSTERS}),
+                             Capability.SIMILAR_CLUSTERS, Capability.PROPOSALS_VIEW}),
 }
 
 

@@ -39,6 +39,7 @@ from hub.extensions import begin_write, db, insert_or_skip
 from hub.meetings.models import Meeting, MeetingTask
 from hub.meetings.models import State as MeetingState
 from hub.notifications.services import Message, notify_many
+from hub.proposals import chase as proposals
 from hub.screening import chase as screening
 
 log = logging.getLogger(__name__)
@@ -466,4 +467,7 @@ POLICIES = [
     # 月度排查: a county's draft screening past the 5th working day (hub.screening.chase).
     Policy(screening.ITEM, ladder, screening.items, Deadline.id, Deadline.due_on,
            screening.effects),
+    # 政策完善建议: the addressee's answer and first measure (hub.proposals.chase).
+    Policy(proposals.ITEM, handoff_ladder, proposals.items, Deadline.id, Deadline.due_on,
+           proposals.effects),
 ]

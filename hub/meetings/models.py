@@ -171,6 +171,9 @@ class AgendaItem(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(200))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # A 政策完善建议 discussed under this item (hub.proposals).
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("policy_proposals.id"),
+                                                    index=True)
     presenter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     notes: Mapped[str] = mapped_column(Text, default="")  # minutes of this item
 

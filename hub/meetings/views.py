@@ -211,6 +211,13 @@ def show(meeting_id: int):
     seen_cases = set(db.session.scalars(visible(current_user, Case).with_only_columns(Case.id)
                                         .where(Case.id.in_([i.case_id for i in items
                                                             if i.case_id] or [0]))))
+    # 政策完善建议 on the agenda: linked for those who may see them.
+    from hub.proposals.models import PolicyProposal
+
+    proposal_ids = [i.proposal_id for i in items if i.proposal_id]
+    seen_proposals = set(db.session.scalars(
+        visible(current_user, PolicyProposal).with_only_columns(PolicyProposal.id)
+        .where(PolicyProposal.id.in_(proposal_ids)))) if proposal_ids else set()
     backlog = []
     if services.may_organize(current_user) and meeting.state in (
             State.DRAFT.value, State.SCHEDULED.value, State.IN_PROGRESS.value):
@@ -232,6 +239,7 @@ def show(meeting_id: int):
             .order_by(User.username)).all()
     return render_template(
         "meetings/show.html", meeting=meeting, items=items, seen_cases=seen_cases,
+        seen_proposals=seen_proposals,
         earlier=services.earlier_outcomes([i.case_id for i in items], meeting.id),
         backlog=backlog, mine=mine, colleagues=colleagues, owners=owners,
         kinds=KIND_LABELS, states=STATE_LABELS, answers=ANSWER_LABELS,

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from hub.auth.access import requires
 from hub.auth.capabilities import Capability
-from hub.auth.visibility import get_visible_or_404
+from hub.auth.visibility import get_visible_or_404, visible
 from hub.cases import permissions
 from hub.cases.intake import COUNTIES
 from hub.cases.models import Case
@@ -21,6 +21,7 @@ from hub.cases.vocab import CATEGORIES, STATUS_LABELS
 from hub.core.forms import commit_or_flash
 from hub.core.web import read_only
 from hub.deadlines.services import local_today
+from hub.extensions import db
 from hub.similar import clusters as clustering
 from hub.similar import services
 from hub.similar.models import (
@@ -163,7 +164,17 @@ def cluster(cluster_id: int):
         month=row.run.since.strftime("%Y-%m"), statuses=CLUSTER_STATUS_LABELS,
         counties=COUNTIES, categories=CATEGORIES, status_labels=STATUS_LABELS,
         may_dismiss=manages_clusters(current_user) and is_current
-        and row.status == ClusterStatus.OPEN.value)
+        and row.status == ClusterStatus.OPEN.value,
+        proposals=_proposals_of(row) if row.status == ClusterStatus.PROPOSED.value else [])
+
+
+def _proposals_of(cluster: SimilarCluster) -> list:
+    """The proposals drafted from this cluster (or from the one it carried the decision
+    over from) that the user may see."""
+    from hub.proposals.models import PolicyProposal
+
+    return list(db.session.scalars(visible(current_user, PolicyProposal)
+                                   .where(PolicyProposal.cluster_id == cluster.id)))
 
 
 @bp.post("/clusters/<int:cluster_id>/dismiss")
