@@ -141,7 +141,7 @@ def bulk_upsert(table, rows: list[dict], keys: tuple[str, ...], *, add: tuple[st
     sets = [f"{quote(table.c[n].name)} = {name}.{quote(table.c[n].name)} + "
             f"EXCLUDED.{quote(table.c[n].name)}" for n in add]
     sets += [f"{quote(table.c[n].name)} = EXCLUDED.{quote(table.c[n].name)}" for n in replace]
-    sql += (f" ON CONFLICT ({', '.join(quote(table.c[k].name) for k in keys)})"
+    sql += (f" ON CONFLICT ({', '.join(quote(table.c[k].name) for k in keys)})"  # nosec B608
             f" DO UPDATE SET {', '.join(sets)}")
     db.session.execute(text(sql), params)
 
@@ -172,6 +172,6 @@ def _unnest_insert(table, rows: list[dict]) -> tuple[str, dict]:
     # Only identifiers of the table itself (each looked up in table.c above) and bound
     # parameters go into the text.
     quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608 # nosec B608
            f"SELECT * FROM unnest({', '.join(casts)})")
     return sql, params

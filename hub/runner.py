@@ -84,7 +84,7 @@ def main() -> int:
         }
         for name, cmd in commands.items():
             with open(logs / f"{name}.log", "ab") as log:  # the child keeps its own copy
-                children.append((name, subprocess.Popen(cmd, stdout=log, stderr=log,  # noqa: S603
+                children.append((name, subprocess.Popen(cmd, stdout=log, stderr=log,  # noqa: S603 # nosec B603
                                                         start_new_session=True)))
         _banner(settings, info)
         while not stopping:

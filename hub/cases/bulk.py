@@ -50,7 +50,7 @@ def bulk_cases(n: int, seed: int = 1, *, index: bool = True) -> int:
     One audit event for the lot.  Flushes, never commits."""
     if n <= 0:
         return 0
-    rng = random.Random(seed)  # noqa: S311 - deterministic demo data, not secrets
+    rng = random.Random(seed)  # noqa: S311 # nosec B311 - deterministic demo data, not secrets
     rand = rng.random
     today = local_today()
     th = thresholds()

@@ -434,7 +434,7 @@ def load_demo_cases(count: int = 300) -> int:
     case exists, create nothing and return 0).  Flushes, never commits."""
     if db.session.scalar(select(Case.id).limit(1)) is not None:
         return 0
-    rng = random.Random(2026)  # noqa: S311 - deterministic demo data, not secrets
+    rng = random.Random(2026)  # noqa: S311 # nosec B311 - deterministic demo data, not secrets
     world = _World()
     today = local_today()
     made: list[Case] = []

@@ -110,7 +110,7 @@ def _table_names() -> list[str]:
 
 def _counts(connection) -> dict[str, int]:
     present = set(inspect(connection).get_table_names())
-    return {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()  # noqa: S608 - our table names
+    return {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()  # noqa: S608 # nosec B608 - our table names
             for name in _table_names() if name in present}
 
 
@@ -192,7 +192,7 @@ def _dump_database(work: Path) -> tuple[str, dict]:
             snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             facts = {"tables": _counts(connection), "audit_head": _audit_head(connection),
                      "revision": _revision(connection)}
-            done = subprocess.run(  # noqa: S603 - fixed program, arguments from our settings
+            done = subprocess.run(  # noqa: S603 # nosec B603 - fixed program, arguments from our settings
                 [postgres_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
                  f"--snapshot={snapshot}", f"--file={target}", f"--dbname={url}"],
                 env=env, capture_output=True, text=True, check=False)
@@ -268,7 +268,7 @@ def _restore_database(work: Path, manifest: dict) -> None:
             dst.close()
         return
     url, env = _libpq()
-    done = subprocess.run(  # noqa: S603 - fixed program, arguments from our settings
+    done = subprocess.run(  # noqa: S603 # nosec B603 - fixed program, arguments from our settings
         [postgres_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
          "--single-transaction", f"--dbname={url}", str(source)],
         env=env, capture_output=True, text=True, check=False)

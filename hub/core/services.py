@@ -42,7 +42,7 @@ def start_redis(socket_path: Path, log_path: Path, port: int = 0) -> subprocess.
         "--dir", str(socket_path.parent),
     ]
     with open(log_path, "ab") as log:  # the child keeps its own descriptor
-        proc = subprocess.Popen(args, stdout=log, stderr=log, start_new_session=True)  # noqa: S603
+        proc = subprocess.Popen(args, stdout=log, stderr=log, start_new_session=True)  # noqa: S603 # nosec B603
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if socket_path.exists():

@@ -106,7 +106,7 @@ def _publish_replied(secretariat: User) -> int:
             CasePublication.published_by_id.is_not(None),
             ~CasePublication.case_id.in_(select(PublicSubmission.case_id)))) is not None:
         return 0
-    rng = random.Random(2026)  # noqa: S311 - deterministic demo data, not secrets
+    rng = random.Random(2026)  # noqa: S311 # nosec B311 - deterministic demo data, not secrets
     cases = db.session.scalars(
         select(Case).where(Case.replied_at.is_not(None), Case.restricted.is_(False),
                            Case.status != Status.NOT_ACCEPTED.value,

@@ -15,7 +15,7 @@ from hub.extensions import db
 from hub.public.models import PublicAttempt
 
 # The config key of each kind's limits: ((window seconds, most actions), ...).
-LIMIT_KEYS = {"submit": "HUB_PORTAL_SUBMIT_LIMITS", "secret": "HUB_PORTAL_SECRET_LIMITS"}
+LIMIT_KEYS = {"submit": "HUB_PORTAL_SUBMIT_LIMITS", "secret": "HUB_PORTAL_SECRET_LIMITS"}  # nosec B105
 
 
 def _limits(kind: str) -> tuple[tuple[int, int], ...]:

@@ -55,7 +55,7 @@ def load_demo_review() -> int:
     if size == 0:
         return 0
     rows = services.draw_sample(sec, rnd, size, STATUSES, SEED, [u.id for u in people])
-    rng = random.Random(SEED)  # noqa: S311 - deterministic demo data, not secrets
+    rng = random.Random(SEED)  # noqa: S311 # nosec B311 - deterministic demo data, not secrets
     for row in rows[:len(rows) - UNSCORED]:
         values = {}
         for item in rnd.items:

@@ -273,7 +273,7 @@ def draw_sample(actor, rnd: ReviewRound, size: int | None, statuses: Iterable[st
     if size > len(pool):
         raise ServiceError(_("符合条件的事项只有 %(n)d 件，少于抽取数量 %(size)d 件",
                              n=len(pool), size=size), "size")
-    rng = random.Random(seed)  # noqa: S311 - a reproducible draw, not a secret
+    rng = random.Random(seed)  # noqa: S311 # nosec B311 - a reproducible draw, not a secret
     drawn = sorted(rng.sample(pool, size))
     cases = list(db.session.scalars(select(Case).where(Case.id.in_(drawn)).order_by(Case.id)))
     before = rnd.audit_state()

@@ -119,7 +119,7 @@ def load_demo_similar() -> int:
     liaison = db.session.scalar(select(User).where(User.username == "liaison.xinfang"))
     if liaison is None:
         return 0
-    rng = random.Random(SEED)  # noqa: S311 - deterministic demo data, not secrets
+    rng = random.Random(SEED)  # noqa: S311 # nosec B311 - deterministic demo data, not secrets
     today = local_today()
     made: list[Case] = []
     with _service_context():

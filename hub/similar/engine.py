@@ -188,7 +188,7 @@ SIGNATURE_BYTES = _PACK.size  # 512: stored as 128 little-endian uint32
 
 
 def _probe_table(probes: int = 24) -> list[list[int]]:
-    rng = random.Random(20260501)  # noqa: S311 - a fixed, documented sequence, not a secret
+    rng = random.Random(20260501)  # noqa: S311 # nosec B311 - a fixed, documented sequence, not a secret
     table = []
     for j in range(SIGNATURE_SIZE):
         others = [k for k in range(SIGNATURE_SIZE) if k != j]
@@ -621,7 +621,7 @@ def _average_link(edges, pair_score, threshold) -> list[tuple[list[int], float]]
             if pairs <= _SAMPLED_PAIRS:
                 total = sum(pair_score(x, y) for x in ma for y in mb)
             else:
-                rng = random.Random(key[0] * 1_000_003 + key[1])  # noqa: S311 - sampling
+                rng = random.Random(key[0] * 1_000_003 + key[1])  # noqa: S311 # nosec B311 - sampling
                 total = pairs / _SAMPLED_PAIRS * sum(
                     pair_score(rng.choice(ma), rng.choice(mb)) for _ in range(_SAMPLED_PAIRS))
             sums[key] = total

@@ -317,7 +317,7 @@ def _authenticated(user) -> bool:
 # bucket :k<band>, each an index range of the bucket table), as one fixed SQL text: built
 # once, so a lookup does not assemble 64 subqueries.
 _WINDOWS = text(" UNION ALL ".join(
-    f"SELECT case_id FROM (SELECT case_id FROM case_lsh_buckets WHERE band = {band} "  # noqa: S608
+    f"SELECT case_id FROM (SELECT case_id FROM case_lsh_buckets WHERE band = {band} "  # noqa: S608 # nosec B608
     f"AND bucket = :k{band} ORDER BY case_id DESC LIMIT {BUCKET_WINDOW}) AS w{band}"
     for band in range(engine.BANDS))).columns(case_id=Integer)
 
