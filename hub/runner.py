@@ -18,6 +18,12 @@ from hub.core.services import start_redis, stop_tree
 BIN = Path(sys.executable).parent
 
 
+def web_command(port: int) -> list[str]:
+    """The web server's command line (run from the project folder): gunicorn on loopback."""
+    return [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+            "--workers", "2", "--threads", "4", "--access-logfile", "-", "wsgi:app"]
+
+
 def _prepare(settings) -> dict:
     """Migrate and seed in this process; returns what to print about the demo data."""
     from flask_migrate import upgrade
@@ -77,8 +83,7 @@ def main() -> int:
             print("redis: HUB_REDIS_URL")
         info = _prepare(settings)
         commands = {
-            "web": [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{settings.port}",
-                    "--workers", "2", "--threads", "4", "--access-logfile", "-", "wsgi:app"],
+            "web": web_command(settings.port),
             "worker": [sys.executable, "-m", "jobs.worker"],
             "cron": [sys.executable, "-m", "jobs.cron"],
         }

@@ -90,8 +90,14 @@ def _security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.endpoint != "static":
-        headers.setdefault("Cache-Control", "no-store")
+    # No cache may keep a page, an error page (it shows who is logged in) or a download (cases,
+    # reports): no-store, also over send_file's own "no-cache", which still lets a cache keep
+    # a copy.  Only static files, and what a view marks public (the 一县一码 images), may be
+    # cached.
+    cache = response.cache_control
+    static_file = request.endpoint == "static" and response.status_code < 400
+    if not static_file and not cache.public and not cache.no_store:
+        headers["Cache-Control"] = "no-store"
     return response
 
 
