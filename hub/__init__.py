@@ -43,6 +43,9 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> Fl
 
     _import_models()
     web.init_app(app)
+    from hub import observability
+
+    observability.init_app(app)  # request ids, JSON logs, latency metric
     _register_blueprints(app)
     from hub.api import setup as api_setup
 
@@ -114,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.mediation.views import bp as mediation_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
+    from hub.observability.views import bp as observability_bp
     from hub.proposals.views import bp as proposals_bp
     from hub.public.staff_views import bp as portal_staff_bp
     from hub.public.views import bp as public_bp
@@ -128,5 +132,5 @@ def _register_blueprints(app: Flask) -> None:
                boards_bp, notifications_bp, baoan_bp, handoffs_bp,
                inspection_bp, attachments_bp, meetings_bp, api_tokens_bp, transfers_bp, indicators_bp,
                review_bp, public_bp, portal_staff_bp, mediation_bp, screening_bp,
-               sources_bp, similar_bp, proposals_bp):
+               sources_bp, similar_bp, proposals_bp, observability_bp):
         app.register_blueprint(bp)

@@ -60,6 +60,7 @@ class Settings:
     upload_max_bytes: int
     meeting_hours: tuple = ()
     public_url: str | None = None
+    metrics_token: str | None = None
 
 
 def _int(env: dict, name: str, default: int, low: int = 1, high: int = 65535) -> int:
@@ -129,6 +130,16 @@ def _public_url(env: dict) -> str | None:
             or parts.query or parts.fragment:
         raise ConfigError(f"HUB_PUBLIC_URL must look like https://xf.example.gov.cn, got {raw!r}")
     return raw.rstrip("/")
+
+
+def _metrics_token(env: dict) -> str | None:
+    """The bearer token Prometheus sends to /metrics.  Unset: /metrics answers 404."""
+    raw = (env.get("HUB_METRICS_TOKEN") or "").strip()
+    if not raw:
+        return None
+    if len(raw) < 24:
+        raise ConfigError("HUB_METRICS_TOKEN must be at least 24 characters long")
+    return raw
 
 
 def _check_database_url(url: str) -> str:
@@ -225,6 +236,7 @@ def load_settings(environ: dict | None = None) -> Settings:
                               high=1024 * 1024 * 1024),
         meeting_hours=_hours(env, "HUB_MEETING_HOURS", "08:30-12:00,14:30-18:00"),
         public_url=_public_url(env),
+        metrics_token=_metrics_token(env),
     )
 
 
@@ -301,6 +313,8 @@ def flask_config(settings: Settings) -> dict:
         # The public portal (网上信访, 一县一码): per-address limits as ((window seconds,
         # most), ...), the wrong-secret lock of one query code, the spam checks of the form.
         "HUB_PUBLIC_URL": settings.public_url,
+        # Prometheus scrapes /metrics with "Authorization: Bearer <token>"; unset: 404.
+        "HUB_METRICS_TOKEN": settings.metrics_token,
         "HUB_PORTAL_SUBMIT_LIMITS": ((3600, 5), (86400, 10)),
         "HUB_PORTAL_SECRET_LIMITS": ((900, 10),),
         "HUB_PORTAL_CODE_LOCK_FAILURES": 10,

@@ -6,6 +6,8 @@ empty → gunicorn, one RQ worker with the scheduler, and the single periodic-jo
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,9 +89,11 @@ def main() -> int:
             "worker": [sys.executable, "-m", "jobs.worker"],
             "cron": [sys.executable, "-m", "jobs.cron"],
         }
+        envs = {"web": _metrics_environ(instance)}
         for name, cmd in commands.items():
             with open(logs / f"{name}.log", "ab") as log:  # the child keeps its own copy
                 children.append((name, subprocess.Popen(cmd, stdout=log, stderr=log,  # noqa: S603 # nosec B603
+                                                        env=envs.get(name),
                                                         start_new_session=True)))
         _banner(settings, info)
         while not stopping:
@@ -110,6 +114,15 @@ def main() -> int:
             stop_tree(proc)
         print("all hub processes stopped")
     return 0
+
+
+def _metrics_environ(instance: Path) -> dict:
+    """gunicorn's environment: its worker processes write their request metrics to files in
+    an emptied folder, and /metrics sums them (prometheus_client's multiprocess mode)."""
+    folder = instance / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)  # values of an earlier run are stale
+    folder.mkdir()
+    return {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
 
 
 def _banner(settings, info) -> None:

@@ -145,7 +145,9 @@ def tick(now_local: datetime) -> list[str]:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s cron %(levelname)s %(message)s")
+    from hub.observability.logs import configure_logging
+
+    configure_logging()  # JSON lines on stderr
     from jobs.context import worker_app
 
     try:

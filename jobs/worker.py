@@ -3,7 +3,6 @@ queues; ``--burst`` works through what is queued and exits (benchmarks)."""
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from rq import Worker
@@ -13,7 +12,12 @@ from jobs.context import worker_app
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    from hub.observability.logs import configure_logging
+    from jobs.logs import JobIdFilter
+
+    handler = configure_logging()  # JSON lines on stderr, RQ's own lines included
+    if handler is not None:
+        handler.addFilter(JobIdFilter())
     try:
         app = worker_app()
     except ConfigError as exc:

@@ -31,6 +31,7 @@ class Capability(StrEnum):
     MEETINGS_VIEW = "meetings:view"  # my meetings, answers, my meeting tasks
     MEETINGS_MANAGE = "meetings:manage"  # schedule and run meetings, agenda, outcomes, minutes
     NOTIFICATIONS_ADMIN = "notifications:admin"  # delivery failures and retries
+    JOBS_ADMIN = "jobs:admin"  # 任务队列: queues, workers, failed background jobs and retries
     RULES_MANAGE = "rules:manage"  # rule settings such as the 五包 duty template
     INDICATORS_VIEW = "indicators:view"  # 指标看板: counts within the user's visibility
     REPORTS_VIEW = "reports:view"  # the monthly 通报 and 台账 (prefecture-wide)
@@ -61,6 +62,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.AUDIT_VIEW,
             Capability.CALENDAR_MANAGE,
             Capability.NOTIFICATIONS_ADMIN,
+            Capability.JOBS_ADMIN,
             Capability.RULES_MANAGE,
             Capability.REVIEW_CHECKLIST,
         }
