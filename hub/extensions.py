@@ -175,3 +175,14 @@ def _unnest_insert(table, rows: list[dict]) -> tuple[str, dict]:
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608 # nosec B608
            f"SELECT * FROM unnest({', '.join(casts)})")
     return sql, params
+
+
+def listen_on_sessions(**handlers) -> None:
+    """Listen to every ORM session's events (``after_flush=…``, ``before_commit=…``), once
+    per process however often the listening module is imported.  The keep-in-step hooks
+    (indicator tallies, the similar-cases index) use it."""
+    from sqlalchemy.orm import Session
+
+    for name, handler in handlers.items():
+        if not event.contains(Session, name, handler):
+            event.listen(Session, name, handler)

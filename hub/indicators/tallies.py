@@ -27,16 +27,15 @@ from collections import defaultdict
 from datetime import date, timedelta
 from itertools import chain
 
-from sqlalchemy import and_, delete, event, exists, func, inspect, select
+from sqlalchemy import and_, delete, exists, func, inspect, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session
 
 from hub.cases.models import Case, CaseBoard, CaseParticipant
 from hub.cases.permissions import case_scopes, tally_scopes
 from hub.cases.vocab import Stage
 from hub.deadlines.models import Deadline
 from hub.deadlines.services import local_today, local_zone
-from hub.extensions import bulk_upsert, db, in_values
+from hub.extensions import bulk_upsert, db, in_values, listen_on_sessions
 from hub.indicators.models import TALLY_CODES, case_open_dates, case_tallies, case_tally_facts
 from hub.public.models import CasePublication
 
@@ -277,10 +276,8 @@ def _after_transaction_end(session, transaction) -> None:
 
 def install() -> None:
     """Listen to every session's flushes and commits (once per process)."""
-    for name, handler in (("after_flush", _after_flush), ("before_commit", _before_commit),
-                          ("after_transaction_end", _after_transaction_end)):
-        if not event.contains(Session, name, handler):
-            event.listen(Session, name, handler)
+    listen_on_sessions(after_flush=_after_flush, before_commit=_before_commit,
+                       after_transaction_end=_after_transaction_end)
 
 
 install()

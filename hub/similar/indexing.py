@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect
 
 from hub.cases.models import Case
+from hub.extensions import listen_on_sessions
 
 TOUCHED = "hub_similar_cases"  # session.info key: ids of the cases to index before commit
 # The columns a case's place in the index depends on: its text makes the signature; county
@@ -81,10 +81,8 @@ def _after_transaction_end(session, transaction) -> None:
 
 def install() -> None:
     """Listen to every session's flushes and commits (once per process)."""
-    for name, handler in (("after_flush", _after_flush), ("before_commit", _before_commit),
-                          ("after_transaction_end", _after_transaction_end)):
-        if not event.contains(Session, name, handler):
-            event.listen(Session, name, handler)
+    listen_on_sessions(after_flush=_after_flush, before_commit=_before_commit,
+                       after_transaction_end=_after_transaction_end)
 
 
 install()
