@@ -218,9 +218,11 @@ def show(proposal_id: int):
     notices = db.session.scalars(select(InspectionNotice).where(
         InspectionNotice.item_type == chase.ITEM,
         InspectionNotice.item_id.in_(deadline_ids or [0])).order_by(InspectionNotice.id)).all()
-    visible_meetings = set(db.session.scalars(visible(current_user, Meeting).with_only_columns(
-        Meeting.id)))
-    items = [i for i in services.agenda_items(proposal) if i.meeting_id in visible_meetings]
+    items = services.agenda_items(proposal)
+    visible_meetings = set(db.session.scalars(
+        visible(current_user, Meeting).with_only_columns(Meeting.id)
+        .where(Meeting.id.in_([i.meeting_id for i in items])))) if items else set()
+    items = [i for i in items if i.meeting_id in visible_meetings]
     may_manage = manages(current_user) and can(current_user, Capability.PROPOSALS_MANAGE)
     return render_template(
         "proposals/show.html", proposal=proposal, cases=cases,
