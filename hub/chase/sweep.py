@@ -333,24 +333,32 @@ def _handoff_effects(row, step: Step, step_id: int, sweep: Sweep) -> None:
     clock = sweep._("签收") if row.kind == "handoff.sign" else sweep._("反馈")
     what = sweep._("交办 #%(id)d（%(kind)s）%(clock)s", id=row.handoff_id,
                    kind=kind.name if kind else row.handoff_kind, clock=clock)
-    link = f"/handoffs/{row.handoff_id}"
+    agency_effects(sweep, row, step, step_id, HANDOFF_ITEM, "handoff", what,
+                   f"/handoffs/{row.handoff_id}", row.to_agency_id, row.case_id)
+
+
+def agency_effects(sweep: Sweep, row, step: Step, step_id: int, item_type: str, kind: str,
+                   what: str, link: str, agency_id: int, case_id: int | None) -> None:
+    """The handoff ladder's effects for an obligation of an agency (a handoff's clock, a
+    policy proposal's answer): 提醒 its liaisons, 预警 the secretariat, a 督查 notice to the
+    agency answered in writing.  Notification kinds are ``<kind>.remind`` etc."""
     days_over = (sweep.today - row.due_on).days
-    liaisons = sweep.liaisons(row.to_agency_id)
+    liaisons = sweep.liaisons(agency_id)
     if step.name in ("remind_before", "remind_due"):
         title = (sweep._("提醒：%(what)s 今日到期", what=what) if days_over >= 0
                  else sweep._("提醒：%(what)s 将于 %(due)s 到期", what=what,
                               due=row.due_on.isoformat()))
-        sweep.notify(liaisons, "handoff.remind", title, "", link)
+        sweep.notify(liaisons, f"{kind}.remind", title, "", link)
     elif step.name == "yellow":
-        sweep.notify(sweep.secretariat(), "handoff.yellow",
+        sweep.notify(sweep.secretariat(), f"{kind}.yellow",
                      sweep._("预警：%(what)s 已逾期 %(n)d 天", what=what, n=days_over), "", link)
     elif step.name == "inspect":
         due = _inspection_due(sweep)
         sweep.notices.append(dict(
-            chase_step_id=step_id, item_type=HANDOFF_ITEM, item_id=row.id, leader_id=None,
-            agency_id=row.to_agency_id, case_id=row.case_id, subject=what[:300],
+            chase_step_id=step_id, item_type=item_type, item_id=row.id, leader_id=None,
+            agency_id=agency_id, case_id=case_id, subject=what[:300],
             issued_on=sweep.today, response_due_on=due))
-        sweep.notify([*liaisons, *sweep.secretariat()], "handoff.inspect",
+        sweep.notify([*liaisons, *sweep.secretariat()], f"{kind}.inspect",
                      sweep._("督查通知：%(what)s 逾期 %(n)d 天，请于 %(due)s 前书面说明",
                              what=what, n=days_over, due=due.isoformat()), "", link)
 

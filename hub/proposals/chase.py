@@ -36,28 +36,10 @@ def items(today):
 
 
 def effects(row, step: Step, step_id: int, sweep) -> None:
-    from hub.chase.sweep import _inspection_due as inspection_due
+    from hub.chase.sweep import agency_effects
 
-    days_over = (sweep.today - row.due_on).days
     what = (sweep._("政策完善建议「%(title)s」的答复", title=row.title[:60])
             if row.kind == ANSWER_KIND else
             sweep._("政策完善建议「%(title)s」的落实措施", title=row.title[:60]))
-    link = f"/proposals/{row.proposal_id}"
-    liaisons = sweep.liaisons(row.addressee_id)
-    if step.name in ("remind_before", "remind_due"):
-        title = (sweep._("提醒：%(what)s 今日到期", what=what) if days_over >= 0
-                 else sweep._("提醒：%(what)s 将于 %(due)s 到期", what=what,
-                              due=row.due_on.isoformat()))
-        sweep.notify(liaisons, "proposal.remind", title, "", link)
-    elif step.name == "yellow":
-        sweep.notify(sweep.secretariat(), "proposal.yellow",
-                     sweep._("预警：%(what)s 已逾期 %(n)d 天", what=what, n=days_over), "", link)
-    elif step.name == "inspect":
-        due = inspection_due(sweep)
-        sweep.notices.append(dict(
-            chase_step_id=step_id, item_type=ITEM, item_id=row.id, leader_id=None,
-            agency_id=row.addressee_id, case_id=None, subject=what[:300],
-            issued_on=sweep.today, response_due_on=due))
-        sweep.notify([*liaisons, *sweep.secretariat()], "proposal.inspect",
-                     sweep._("督查通知：%(what)s 逾期 %(n)d 天，请于 %(due)s 前书面说明",
-                             what=what, n=days_over, due=due.isoformat()), "", link)
+    agency_effects(sweep, row, step, step_id, ITEM, "proposal", what,
+                   f"/proposals/{row.proposal_id}", row.addressee_id, None)
